@@ -1,0 +1,1 @@
+"""Criteria sets shipped with spcncl, as YAML data files (one folder per jurisdiction)."""

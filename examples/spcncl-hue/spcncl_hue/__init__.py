@@ -1,0 +1,17 @@
+"""spcncl plugin for Thừa Thiên Huế (Huế city): the `hue-2021` criteria set.
+
+Huế scores six criteria, each by the council from the dossier, and averages the members' totals; a product
+passes with a total of at least 65. All of that is data in criteria_sets/hue-2021.yaml: this module only tells
+spcncl where the file is.
+"""
+
+from importlib.resources import files
+
+from spcncl_core import hookimpl
+from spcncl_core.registries import CriteriaSetRegistry
+
+
+@hookimpl
+def register_criteria_sets(registry: CriteriaSetRegistry) -> None:
+    """Register Huế's criteria sets, shipped as package data."""
+    registry.add_directory(files(__name__) / "criteria_sets", label="spcncl_hue/criteria_sets")

@@ -1,0 +1,1 @@
+"""Plugins that ship with spcncl, installed as the package `spcncl_plugins`."""

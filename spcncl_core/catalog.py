@@ -1,0 +1,164 @@
+"""The catalog: what the installed plugins registered (criteria sets, rule kinds, functions, checks,
+aggregations), and choosing and evaluating the right criteria set for a dossier."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from spcncl_core.criteria.loader import load_criteria_sets
+from spcncl_core.criteria.model import CriteriaSet
+from spcncl_core.dossier import Dossier
+from spcncl_core.engine.evaluate import Evaluation, evaluate
+from spcncl_core.errors import (
+    CriteriaSetError,
+    DossierError,
+    NoCriteriaSetError,
+    PluginError,
+    Problem,
+    SpcnclError,
+    UnknownCriteriaSetError,
+    did_you_mean,
+)
+from spcncl_core.plugins import PluginManager, get_plugin_manager
+from spcncl_core.registries import Registries
+
+# registration hook → the Registries attribute passed to it
+REGISTRATION_HOOKS = (
+    ("register_rule_kinds", "rule_kinds"),
+    ("register_functions", "functions"),
+    ("register_prerequisite_checks", "prerequisite_checks"),
+    ("register_aggregations", "aggregations"),
+    ("register_criteria_sets", "criteria_sets"),
+)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A loaded plugin: its name, where it came from, the hooks it implements, the criteria sets it added."""
+
+    name: str
+    origin: str
+    hooks: tuple[str, ...]
+    criteria_sets: tuple[str, ...]
+
+
+class Catalog:
+    """Everything the plugins registered, loaded and validated once. Build with `load_catalog()`."""
+
+    def __init__(self, pm: PluginManager) -> None:
+        self.pm = pm
+        self.registries = Registries()
+        for hook_name, attribute in REGISTRATION_HOOKS:
+            registry = getattr(self.registries, attribute)
+            for impl in getattr(pm.hook, hook_name).get_hookimpls():
+                with registry.owned_by(impl.plugin_name):
+                    try:
+                        impl.function(*[registry for _ in impl.argnames])
+                    except SpcnclError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - a plugin's own bug must name the plugin
+                        raise PluginError(f"plugin '{impl.plugin_name}' failed in {hook_name}: "
+                                          f"{type(exc).__name__}: {exc}") from exc
+        if self.registries.criteria_sets.problems:
+            raise CriteriaSetError(self.registries.criteria_sets.problems)
+        sources = self.registries.criteria_sets.sources
+        self.criteria_sets: dict[str, CriteriaSet] = load_criteria_sets(sources, self.registries)
+        self._owners = {s.document["id"]: s.plugin for s in sources}
+        self._known_inputs: dict[str, frozenset[str]] = {}
+        for cset in self.criteria_sets.values():
+            self._known_inputs[cset.jurisdiction] = self._known_inputs.get(cset.jurisdiction, frozenset()) | {
+                i.id for i in cset.inputs}
+
+    def get(self, set_id: str) -> CriteriaSet:
+        """The criteria set registered under `set_id`; UnknownCriteriaSetError (with a hint) if none."""
+        try:
+            return self.criteria_sets[set_id]
+        except KeyError:
+            raise UnknownCriteriaSetError(f"no criteria set '{set_id}'{did_you_mean(set_id, self.criteria_sets)}; "
+                                          "`spcncl criteria list` shows the registered ones") from None
+
+    def owner(self, set_id: str) -> str:
+        """The plugin that registered a criteria set."""
+        return self._owners[set_id]
+
+    def jurisdictions(self) -> list[str]:
+        """Jurisdictions with at least one criteria set, sorted."""
+        return sorted(self._known_inputs)
+
+    def known_inputs(self, jurisdiction: str) -> frozenset[str]:
+        """Every input id declared by any criteria set of `jurisdiction`."""
+        return self._known_inputs.get(jurisdiction, frozenset())
+
+    def sets_for(self, jurisdiction: str, year: int | None = None, product_group: str | None = None
+                 ) -> list[CriteriaSet]:
+        """Criteria sets of a jurisdiction, optionally only those covering `year` and of `product_group`."""
+        return [s for s in self.criteria_sets.values()
+                if s.jurisdiction == jurisdiction and (year is None or s.applies_to(year))
+                and (product_group is None or s.product_group == product_group)]
+
+    def classify(self, jurisdiction: str, year: int, inputs: Mapping[str, Any]) -> str:
+        """The product group of a dossier: asked of the plugins, or the only group the year has."""
+        group = self.pm.hook.classify_product(catalog=self, jurisdiction=jurisdiction, year=year, inputs=inputs)
+        if group is not None:
+            return str(group)
+        groups = sorted({s.product_group for s in self.sets_for(jurisdiction, year)})
+        if len(groups) == 1:
+            return groups[0]
+        if not groups:
+            raise self._no_set(jurisdiction, year)
+        raise NoCriteriaSetError(f"{jurisdiction} {year} has product groups {', '.join(groups)} and no plugin "
+                                 "classified this dossier; give the criteria set with --set")
+
+    def select(self, dossier: Dossier) -> CriteriaSet:
+        """The criteria set that applies to a dossier, by jurisdiction, year and product group."""
+        if not self.sets_for(dossier.jurisdiction):
+            raise NoCriteriaSetError(f"no criteria set for jurisdiction '{dossier.jurisdiction}'"
+                                     f"{did_you_mean(dossier.jurisdiction, self.jurisdictions())}; installed: "
+                                     f"{', '.join(self.jurisdictions()) or 'none'}")
+        group = self.classify(dossier.jurisdiction, dossier.year, dossier.inputs)
+        matches = self.sets_for(dossier.jurisdiction, dossier.year, group)
+        if not matches:
+            raise self._no_set(dossier.jurisdiction, dossier.year, group)
+        if len(matches) > 1:
+            raise NoCriteriaSetError(f"{len(matches)} criteria sets apply to {dossier.jurisdiction} {dossier.year} "
+                                     f"{group}: {', '.join(s.id for s in matches)}; give one with --set")
+        return matches[0]
+
+    def _no_set(self, jurisdiction: str, year: int, group: str | None = None) -> NoCriteriaSetError:
+        periods = ", ".join(f"{s.id} ({s.years_label})" for s in self.sets_for(jurisdiction, None, group))
+        return NoCriteriaSetError(f"no {jurisdiction} criteria set{' for ' + group if group else ''} covers "
+                                  f"{year}; available: {periods or 'none'}")
+
+    def evaluate(self, dossier: Dossier, set_id: str | None = None,
+                 scores: Mapping[str, Mapping[str, Any]] | None = None) -> Evaluation:
+        """Evaluate a dossier with the set it names or the one that applies; announce it to the plugins."""
+        criteria_set = self.get(set_id) if set_id else self.select(dossier)
+        problems = []
+        if criteria_set.jurisdiction != dossier.jurisdiction:
+            problems.append(Problem("jurisdiction", f"'{dossier.jurisdiction}' does not match {criteria_set.id} "
+                                                    f"({criteria_set.jurisdiction})"))
+        elif not criteria_set.applies_to(dossier.year):
+            problems.append(Problem("year", f"{dossier.year} is outside the years of {criteria_set.id} "
+                                            f"({criteria_set.years_label})"))
+        if problems:
+            raise DossierError(problems)
+        evaluation = evaluate(criteria_set, dossier, scores, known_inputs=self.known_inputs(dossier.jurisdiction))
+        self.pm.hook.dossier_evaluated(catalog=self, dossier=dossier, evaluation=evaluation)
+        return evaluation
+
+    def plugins(self) -> list[PluginInfo]:
+        """The loaded plugins in registration order."""
+        out = []
+        for name, plugin in self.pm.list_name_plugin():
+            callers = self.pm.get_hookcallers(plugin) or []
+            sets = tuple(sorted(s for s, owner in self._owners.items() if owner == name))
+            out.append(PluginInfo(name, self.pm.origins.get(name, "registered directly"),
+                                  tuple(sorted(c.name for c in callers)), sets))
+        return out
+
+
+def load_catalog(pm: PluginManager | None = None) -> Catalog:
+    """Build the catalog from a plugin manager (by default `get_plugin_manager()`, with entry points)."""
+    return Catalog(pm if pm is not None else get_plugin_manager())

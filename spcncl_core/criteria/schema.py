@@ -1,0 +1,137 @@
+"""marshmallow schemas for the structure of a criteria-set document (docs/criteria-sets.md describes it).
+
+Structure only: types, required keys, unknown keys, allowed values. Meaning (sums, references, band order, rule
+parameters) is checked by the loader and the rule kinds, which know the registries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from spcncl_core.criteria.model import INPUT_TYPES
+
+ID = validate.Regexp(r"^[^\W\d][\w.\-]*$", error="must start with a letter and hold only letters, digits, _ . -")
+SET_ID = validate.Regexp(r"^[a-z0-9][a-z0-9.\-]*$", error="must be lower-case letters, digits, '.' and '-'")
+PASS_OPERATORS = (">", ">=", "≥")
+
+
+def _needs_vi(value: dict[str, str]) -> None:
+    if "vi" not in value:
+        raise ValidationError("needs a Vietnamese text under 'vi'")
+
+
+def Label(**kwargs: Any) -> fields.Dict:  # noqa: N802 - reads as a field type
+    """A text in several languages, e.g. {vi: "Kinh tế", en: "Economy"}; Vietnamese is required."""
+    return fields.Dict(keys=fields.String(validate=validate.Length(min=2, max=5)), values=fields.String(),
+                       validate=_needs_vi, **kwargs)
+
+
+class InputSchema(Schema):
+    id = fields.String(required=True, validate=ID)
+    type = fields.String(required=True, validate=validate.OneOf(INPUT_TYPES))
+    label = Label(required=True)
+    unit = fields.String()
+    min = fields.Decimal()
+    max = fields.Decimal()
+    options = fields.List(fields.String(validate=ID))
+    required = fields.Boolean(load_default=True)
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("type") in ("choice", "set") and not data.get("options"):
+            raise ValidationError("a choice or set input needs options", "options")
+        if data.get("type") not in ("choice", "set") and "options" in data:
+            raise ValidationError("only choice and set inputs take options", "options")
+        if "min" in data and "max" in data and data["min"] > data["max"]:
+            raise ValidationError("must be ≥ min", "max")
+
+
+class DerivedSchema(Schema):
+    id = fields.String(required=True, validate=ID)
+    function = fields.String(required=True)
+    args = fields.List(fields.Raw(), required=True)
+    label = Label(required=True)
+
+
+class PrerequisiteSchema(Schema):
+    id = fields.String(required=True, validate=ID)
+    title = Label(required=True)
+    rule = fields.Raw(required=True)
+
+
+class CriterionSchema(Schema):
+    id = fields.String(required=True, validate=ID)
+    title = Label(required=True)
+    max_points = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    score = fields.Raw(required=True)
+    guidance = Label()
+
+
+class GroupSchema(Schema):
+    id = fields.String(required=True, validate=ID)
+    title = Label(required=True)
+    criteria = fields.List(fields.Nested(CriterionSchema), required=True)
+
+
+class YearsSchema(Schema):
+    from_ = fields.Integer(required=True, data_key="from", strict=True, validate=validate.Range(1990, 2200))
+    to = fields.Integer(allow_none=True, load_default=None, strict=True, validate=validate.Range(1990, 2200))
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("to") is not None and data.get("from_") is not None and data["to"] < data["from_"]:
+            raise ValidationError("must not be before from", "to")
+
+
+class PassSchema(Schema):
+    operator = fields.String(required=True, validate=validate.OneOf(PASS_OPERATORS))
+    points = fields.Decimal(required=True, validate=validate.Range(min=0))
+
+
+class TieBreakSchema(Schema):
+    by = fields.String(required=True, validate=validate.OneOf(("subtotal", "submitted_at")))
+    group = fields.String()
+
+    @validates_schema
+    def _group(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("by") == "subtotal" and not data.get("group"):
+            raise ValidationError("a subtotal tie-break names its group", "group")
+
+
+class RemoveSchema(Schema):
+    inputs = fields.List(fields.String())
+    derived = fields.List(fields.String())
+    prerequisites = fields.List(fields.String())
+    groups = fields.List(fields.String())
+    criteria = fields.List(fields.String())
+
+
+class CriteriaSetSchema(Schema):
+    """The whole document. `remove` is only meaningful with `extends`."""
+
+    id = fields.String(required=True, validate=SET_ID)
+    extends = fields.String(allow_none=True, load_default=None)
+    title = Label(required=True)
+    jurisdiction = fields.String(required=True, validate=SET_ID)
+    years = fields.Nested(YearsSchema, required=True)
+    product_group = fields.String(required=True, validate=SET_ID)
+    provenance = fields.String(required=True, validate=validate.OneOf(("official", "reconstruction")))
+    legal_basis = fields.List(fields.String(), load_default=list)
+    notes = Label(load_default=dict)
+    total_points = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    pass_ = fields.Nested(PassSchema, required=True, data_key="pass")
+    top = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    tie_breaks = fields.List(fields.Nested(TieBreakSchema), load_default=list)
+    aggregation = fields.String(required=True)
+    rounding = fields.Integer(load_default=2, strict=True, validate=validate.Range(0, 6))
+    score_step = fields.Decimal(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+    recognition_years = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                       validate=validate.Range(min=1))
+    comment_days = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))
+    inputs = fields.List(fields.Nested(InputSchema), load_default=list)
+    derived = fields.List(fields.Nested(DerivedSchema), load_default=list)
+    prerequisites = fields.List(fields.Nested(PrerequisiteSchema), load_default=list)
+    groups = fields.List(fields.Nested(GroupSchema), required=True, validate=validate.Length(min=1))
+    remove = fields.Nested(RemoveSchema)

@@ -1,0 +1,95 @@
+"""Checking a dossier's raw inputs against the inputs a criteria set declares, and converting them to values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from spcncl_core.criteria.model import InputSpec
+from spcncl_core.errors import did_you_mean
+from spcncl_core.numbers import show, to_decimal
+
+Converter = Callable[[Any], Any]  # raises ValueError with a message for people
+
+
+def make_converter(spec: InputSpec) -> Converter:
+    """Build the function that checks and converts one raw input value for `spec`."""
+    low, high = spec.min, spec.max
+    if spec.type == "percent":
+        low = Decimal(0) if low is None else low
+        high = Decimal(100) if high is None else high
+
+    def in_range(value: Decimal) -> Decimal:
+        if low is not None and value < low:
+            raise ValueError(f"must be ≥ {show(low)}, got {show(value)}")
+        if high is not None and value > high:
+            raise ValueError(f"must be ≤ {show(high)}, got {show(value)}")
+        return value
+
+    if spec.type in ("number", "percent"):
+
+        def number(raw: Any) -> Decimal:
+            try:
+                value = to_decimal(raw)
+            except ValueError:
+                raise ValueError(f"must be a number, got {raw!r}") from None
+            return in_range(value)
+
+        return number
+    if spec.type == "integer":
+
+        def integer(raw: Any) -> Decimal:
+            try:
+                value = to_decimal(raw)
+            except ValueError:
+                raise ValueError(f"must be a whole number, got {raw!r}") from None
+            if value != value.to_integral_value():
+                raise ValueError(f"must be a whole number, got {show(value)}")
+            return in_range(value)
+
+        return integer
+    if spec.type == "boolean":
+
+        def boolean(raw: Any) -> bool:
+            if not isinstance(raw, bool):
+                raise ValueError(f"must be true or false, got {raw!r}")
+            return raw
+
+        return boolean
+    options = spec.options
+    if spec.type == "choice":
+
+        def choice(raw: Any) -> str:
+            if raw not in options:
+                hint = did_you_mean(raw, options) if isinstance(raw, str) else ""
+                raise ValueError(f"{raw!r} is not an option{hint}; options: {', '.join(options)}")
+            return raw
+
+        return choice
+    if spec.type == "set":
+
+        def members(raw: Any) -> frozenset[str]:
+            if isinstance(raw, str) or not isinstance(raw, (list, tuple, set, frozenset)):
+                raise ValueError(f"must be a list of options ({', '.join(options)}), got {raw!r}")
+            for item in raw:
+                if item not in options:
+                    hint = did_you_mean(item, options) if isinstance(item, str) else ""
+                    raise ValueError(f"{item!r} is not an option{hint}; options: {', '.join(options)}")
+            if len(set(raw)) != len(raw):
+                raise ValueError("lists an option twice")
+            return frozenset(raw)
+
+        return members
+
+    def text(raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise ValueError(f"must be a text, got {raw!r}")
+        return raw
+
+    return text
+
+
+def unknown_input_message(name: str, known: Mapping[str, Any] | set[str] | frozenset[str]) -> str:
+    """The message for an input that no criteria set of the jurisdiction declares."""
+    return f"unknown input{did_you_mean(name, known)}; no criteria set of this jurisdiction declares it"

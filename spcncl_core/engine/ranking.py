@@ -1,0 +1,78 @@
+"""Ranking the evaluations of a round: by total, then the criteria set's tie-breaks; Top N among those that pass."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cmp_to_key
+
+from spcncl_core.criteria.model import CriteriaSet, TieBreak
+from spcncl_core.engine.evaluate import Evaluation
+from spcncl_core.numbers import show
+
+
+@dataclass(frozen=True, slots=True)
+class RankedEntry:
+    """A place in the ranking. `tie_break` says how a tie on total with the entry above was settled."""
+
+    position: int
+    evaluation: Evaluation
+    top: bool
+    tie_break: str | None
+
+
+def _compare(a: Evaluation, b: Evaluation, tie_breaks: Sequence[TieBreak]) -> tuple[int, str | None]:
+    """Negative when `a` ranks above `b`; with the reason when totals are equal."""
+    assert a.total is not None and b.total is not None
+    if a.total != b.total:
+        return (-1 if a.total > b.total else 1), None
+    for tie in tie_breaks:
+        if tie.by == "subtotal":
+            x, y = a.subtotals.get(tie.group or "", Decimal(0)), b.subtotals.get(tie.group or "", Decimal(0))
+            if x != y:
+                return (-1 if x > y else 1), f"tie on total {show(a.total)}: higher {tie.group} subtotal " \
+                                             f"({show(max(x, y))} vs {show(min(x, y))})"
+        else:
+            s, t = a.submitted_at, b.submitted_at
+            if s is not None and t is not None and s != t:
+                first = min(s, t)
+                return (-1 if s < t else 1), f"tie on total {show(a.total)}: earlier submission " \
+                                             f"({_when(first)} vs {_when(max(s, t))})"
+    return 0, f"tie on total {show(a.total)} not broken by {', '.join(map(str, tie_breaks)) or 'any tie-break'}"
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes")
+
+
+def rank(evaluations: Sequence[Evaluation], criteria_set: CriteriaSet) -> list[RankedEntry]:
+    """Rank the eligible evaluations of one criteria set; Top N (the set's `top`) is drawn from those that pass.
+
+    Evaluations still tied after every tie-break share a position; if such a tie straddles the Nth place, all of
+    them are in the Top N and their `tie_break` says so, for the council to settle.
+    """
+    ties = criteria_set.tie_breaks
+    eligible = [e for e in evaluations if e.eligible and e.criteria_set == criteria_set.id]
+    ordered = sorted(eligible, key=cmp_to_key(lambda a, b: _compare(a, b, ties)[0]))
+    entries: list[RankedEntry] = []
+    position = 0
+    top_taken = 0
+    last_top_position = None
+    for index, evaluation in enumerate(ordered):
+        reason = None
+        if index == 0:
+            position = 1
+        else:
+            order, reason = _compare(ordered[index - 1], evaluation, ties)
+            if order != 0:
+                position = index + 1
+        in_top = False
+        if evaluation.passed and criteria_set.top:
+            if top_taken < criteria_set.top or position == last_top_position:
+                in_top = True
+                top_taken += 1
+                last_top_position = position
+        entries.append(RankedEntry(position, evaluation, in_top, reason))
+    return entries

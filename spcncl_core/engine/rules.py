@@ -1,0 +1,396 @@
+"""The built-in scoring rule kinds: bands, choice, items, boolean, linear, parts and manual.
+
+A rule kind parses its part of a criterion's `score` (reporting problems with their paths), describes it in one
+line for people, and compiles it into a fast function of the dossier's values. Plugins add kinds by subclassing
+`RuleKind` and registering an instance through the `register_rule_kinds` hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from spcncl_core.engine.conditions import COMPARISONS, Condition, compile_condition, parse_condition
+from spcncl_core.engine.context import NUMERIC_TYPES, RuleContext, ScoreFn, join_path
+from spcncl_core.errors import did_you_mean
+from spcncl_core.numbers import ZERO, show
+
+
+class RuleKind:
+    """Base of a scoring rule kind. Subclasses set `name`, `description` and implement parse/compile/describe."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    manual: ClassVar[bool] = False
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        """Validate the rule's parameters; record problems on `ctx` and return the parsed rule (None if invalid)."""
+        raise NotImplementedError
+
+    def compile(self, rule: Any) -> ScoreFn:
+        """Return a function of the dossier's values giving (points, account)."""
+        raise NotImplementedError
+
+    def describe(self, rule: Any) -> str:
+        """The rule in one line, as the criteria tables write it."""
+        raise NotImplementedError
+
+
+def parse_rule(raw: Any, path: str, ctx: RuleContext) -> tuple[RuleKind, Any] | None:
+    """Parse a `score` value: the string 'manual', or a mapping with exactly one key naming a rule kind."""
+    kinds = ctx.registries.rule_kinds
+    if isinstance(raw, str):
+        raw = {raw: None}
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        ctx.problem(path, f"must name exactly one rule kind, e.g. {{bands: …}}; known kinds: {', '.join(kinds)}")
+        return None
+    (name, params), = raw.items()
+    kind = kinds.get(str(name))
+    if kind is None:
+        ctx.problem(path, f"unknown rule kind '{name}'{did_you_mean(str(name), kinds)}; known kinds: "
+                          f"{', '.join(kinds)}")
+        return None
+    rule = kind.parse(params, join_path(path, str(name)), ctx)
+    return None if rule is None else (kind, rule)
+
+
+class _Level(Schema):
+    gte = fields.Decimal()
+    gt = fields.Decimal()
+    points = fields.Decimal(required=True)
+
+    @validates_schema
+    def _one_threshold(self, data: dict[str, Any], **_: Any) -> None:
+        if ("gte" in data) == ("gt" in data):
+            raise ValidationError("needs exactly one of gte or gt")
+
+
+class _Bands(Schema):
+    of = fields.String(required=True)
+    levels = fields.List(fields.Nested(_Level), required=True, validate=lambda v: _non_empty(v))
+
+
+def _non_empty(value: list[Any]) -> None:
+    if not value:
+        raise ValidationError("must not be empty")
+
+
+class Bands(RuleKind):
+    """Bands read top-down; the first threshold that holds gives its points, else 0."""
+
+    name = "bands"
+    description = "bands {of, levels: [{gte|gt, points}]}, read top-down, first that holds wins, else 0"
+    _schema = _Bands()
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        data = ctx.load(self._schema, params, path)
+        if data is None:
+            return None
+        ctx.ref_input(join_path(path, "of"), data["of"], NUMERIC_TYPES)
+        levels = []
+        previous: tuple[str, Decimal] | None = None
+        for i, level in enumerate(data["levels"]):
+            at = join_path(join_path(path, "levels"), i)
+            op = "gte" if "gte" in level else "gt"
+            threshold = level[op]
+            ctx.check_points(join_path(at, "points"), level["points"])
+            if previous is not None:
+                prev_op, prev_threshold = previous
+                if threshold > prev_threshold or (threshold == prev_threshold and not (prev_op == "gt" and op == "gte")):
+                    ctx.problem(at, f"bands out of order: threshold {show(threshold)} must be below the band above "
+                                    f"it ({show(prev_threshold)}); bands are read top-down, highest first")
+            previous = (op, threshold)
+            levels.append((op, threshold, level["points"]))
+        return (data["of"], tuple(levels))
+
+    def compile(self, rule: Any) -> ScoreFn:
+        of, levels = rule
+        table = tuple((COMPARISONS[op][0], t, p, f" {COMPARISONS[op][1]} {show(t)}") for op, t, p in levels)
+        last_op, last_t, _ = levels[-1]
+        below = f" {COMPARISONS[last_op][2]} {show(last_t)}"
+
+        def bands(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+            value = values[of]
+            if value is None:
+                return ZERO, f"{of} not given"
+            for test, threshold, points, text in table:
+                if test(value, threshold):
+                    return points, f"{of} {show(value)}{text}"
+            return ZERO, f"{of} {show(value)}{below}"
+
+        return bands
+
+    def describe(self, rule: Any) -> str:
+        of, levels = rule
+        return f"{of} " + "; ".join(f"{COMPARISONS[op][1]} {show(t)} → {show(p)}" for op, t, p in levels)
+
+
+class _Choice(Schema):
+    of = fields.String(required=True)
+    points = fields.Dict(keys=fields.String(), values=fields.Decimal(), required=True)
+
+
+class Choice(RuleKind):
+    """A choice input: each option gives its points; an option not listed gives 0."""
+
+    name = "choice"
+    description = "choice {of, points: {option: points}}"
+    _schema = _Choice()
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        data = ctx.load(self._schema, params, path)
+        if data is None:
+            return None
+        if ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"choice"})):
+            _check_options(data, path, ctx)
+        return (data["of"], tuple(data["points"].items()))
+
+    def compile(self, rule: Any) -> ScoreFn:
+        of, table = rule
+        points = dict(table)
+
+        def choice(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+            value = values[of]
+            if value is None:
+                return ZERO, f"{of} not given"
+            return points.get(value, ZERO), f"{of} = {value}"
+
+        return choice
+
+    def describe(self, rule: Any) -> str:
+        of, table = rule
+        return f"{of}: " + "; ".join(f"{k} {show(v)}" for k, v in table)
+
+
+def _check_options(data: dict[str, Any], path: str, ctx: RuleContext) -> None:
+    options = ctx.options.get(data["of"], ())
+    for option, points in data["points"].items():
+        at = join_path(join_path(path, "points"), option)
+        if option not in options:
+            ctx.problem(at, f"'{option}' is not an option of '{data['of']}'{did_you_mean(option, options)}; "
+                            f"options: {', '.join(options)}")
+        ctx.check_points(at, points)
+
+
+class Items(RuleKind):
+    """A set input: the points of every item present are summed (the engine caps at the maximum)."""
+
+    name = "items"
+    description = "items {of, points: {item: points}}, summed, capped at max_points"
+    _schema = _Choice()
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        data = ctx.load(self._schema, params, path)
+        if data is None:
+            return None
+        if ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"set"})):
+            _check_options(data, path, ctx)
+        return (data["of"], tuple(data["points"].items()))
+
+    def compile(self, rule: Any) -> ScoreFn:
+        of, table = rule
+
+        def items(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+            present = values[of]
+            if present is None:
+                return ZERO, f"{of} not given"
+            total = ZERO
+            parts = []
+            for item, points in table:
+                if item in present:
+                    total += points
+                    parts.append(f"{item} ({show(points)})")
+            return total, f"{of}: {' + '.join(parts) if parts else 'none'}"
+
+        return items
+
+    def describe(self, rule: Any) -> str:
+        of, table = rule
+        return f"{of}: " + ", ".join(f"{k} {show(v)}" for k, v in table)
+
+
+class _Boolean(Schema):
+    of = fields.String(required=True)
+    points = fields.Decimal(required=True)
+    when = fields.Boolean(load_default=True)
+
+
+class Boolean(RuleKind):
+    """A yes/no input: `points` when it equals `when` (true by default), else 0."""
+
+    name = "boolean"
+    description = "boolean {of, points, when: true|false}"
+    _schema = _Boolean()
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        data = ctx.load(self._schema, params, path)
+        if data is None:
+            return None
+        ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"boolean"}))
+        ctx.check_points(join_path(path, "points"), data["points"])
+        return (data["of"], data["when"], data["points"])
+
+    def compile(self, rule: Any) -> ScoreFn:
+        of, when, points = rule
+
+        def boolean(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+            value = values[of]
+            if value is None:
+                return ZERO, f"{of} not given"
+            return (points if value is when else ZERO), f"{of} {'true' if value else 'false'}"
+
+        return boolean
+
+    def describe(self, rule: Any) -> str:
+        of, when, points = rule
+        return f"{'' if when else 'not '}{of} → {show(points)}"
+
+
+class _Point(Schema):
+    value = fields.Decimal(required=True)
+    points = fields.Decimal(required=True)
+
+
+class _Linear(Schema):
+    of = fields.String(required=True)
+    from_ = fields.Nested(_Point, required=True, data_key="from")
+    to = fields.Nested(_Point, required=True)
+
+
+class Linear(RuleKind):
+    """Points proportional between two (value, points) anchors, clamped outside them."""
+
+    name = "linear"
+    description = "linear {of, from: {value, points}, to: {value, points}}, clamped"
+    _schema = _Linear()
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        data = ctx.load(self._schema, params, path)
+        if data is None:
+            return None
+        ctx.ref_input(join_path(path, "of"), data["of"], NUMERIC_TYPES)
+        start, end = data["from_"], data["to"]
+        ctx.check_points(join_path(path, "from.points"), start["points"])
+        ctx.check_points(join_path(path, "to.points"), end["points"])
+        if start["value"] >= end["value"]:
+            ctx.problem(join_path(path, "to.value"), "must be greater than from.value")
+            return None
+        return (data["of"], start["value"], start["points"], end["value"], end["points"])
+
+    def compile(self, rule: Any) -> ScoreFn:
+        of, v0, p0, v1, p1 = rule
+        slope = (p1 - p0) / (v1 - v0)
+        span = f"linear {show(v0)}→{show(p0)} .. {show(v1)}→{show(p1)}"
+
+        def linear(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+            value = values[of]
+            if value is None:
+                return ZERO, f"{of} not given"
+            clamped = min(max(value, v0), v1)
+            return p0 + (clamped - v0) * slope, f"{of} {show(value)}, {span}"
+
+        return linear
+
+    def describe(self, rule: Any) -> str:
+        of, v0, p0, v1, p1 = rule
+        return f"{of} linear from {show(v0)} → {show(p0)} to {show(v1)} → {show(p1)}"
+
+
+class Parts(RuleKind):
+    """Several parts summed and capped at the maximum. A part is `{of, <operator>, points}` or a nested rule."""
+
+    name = "parts"
+    description = "parts [{of, gte|gt|lte|lt|is|in|between, points} or a nested rule], summed, capped"
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        if not isinstance(params, list) or not params:
+            ctx.problem(path, "must be a non-empty list of parts")
+            return None
+        parts: list[Any] = []
+        for i, raw in enumerate(params):
+            at = join_path(path, i)
+            if isinstance(raw, Mapping) and "of" in raw:
+                points = raw.get("points")
+                try:
+                    value = fields.Decimal().deserialize(points)
+                except ValidationError:
+                    ctx.problem(join_path(at, "points"), "required number is missing or not a number")
+                    continue
+                cond = parse_condition(raw, at, ctx, extra=frozenset({"points"}))
+                ctx.check_points(join_path(at, "points"), value)
+                if cond is not None:
+                    parts.append(("condition", cond, value))
+            else:
+                nested = parse_rule(raw, at, ctx)
+                if nested is not None:
+                    if nested[0].manual:
+                        ctx.problem(at, "a part cannot be manual")
+                    parts.append(("rule",) + nested)
+        return tuple(parts) if len(parts) == len(params) else None
+
+    def compile(self, rule: Any) -> ScoreFn:
+        compiled: list[ScoreFn] = []
+        for part in rule:
+            if part[0] == "condition":
+                compiled.append(_condition_part(part[1], part[2]))
+            else:
+                compiled.append(part[1].compile(part[2]))
+
+        def parts(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+            total = ZERO
+            texts = []
+            for fn in compiled:
+                points, text = fn(values)
+                total += points
+                texts.append(f"{text}: {show(points)}")
+            return total, "; ".join(texts)
+
+        return parts
+
+    def describe(self, rule: Any) -> str:
+        texts = []
+        for part in rule:
+            if part[0] == "condition":
+                texts.append(f"{part[1].describe()} → {show(part[2])}")
+            else:
+                texts.append(part[1].describe(part[2]))
+        return "; ".join(texts) + " (summed, capped)"
+
+
+def _condition_part(cond: Condition, points: Decimal) -> ScoreFn:
+    check = compile_condition(cond)
+
+    def part(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+        holds, text = check(values)
+        return (points if holds else ZERO), text
+
+    return part
+
+
+class Manual(RuleKind):
+    """Scored by the council from the dossier; the self-assessment, when given, is the preliminary score."""
+
+    name = "manual"
+    description = "manual: scored by the council; a dossier's self-assessment gives the preliminary points"
+    manual = True
+
+    def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
+        if params not in (None, {}):
+            ctx.problem(path, "takes no parameters; write `score: manual`")
+            return None
+        return ()
+
+    def compile(self, rule: Any) -> ScoreFn:
+        def manual(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+            return ZERO, "scored by the council"
+
+        return manual
+
+    def describe(self, rule: Any) -> str:
+        return "scored by the council"
+
+
+BUILTIN_RULE_KINDS: tuple[RuleKind, ...] = (Bands(), Choice(), Items(), Boolean(), Linear(), Parts(), Manual())

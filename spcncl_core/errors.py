@@ -1,0 +1,66 @@
+"""The project's errors: one base class, a few kinds, each message saying what, where and what to do."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with some input, located by `where` (a file, a path inside it, a field)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class SpcnclError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class ProblemsError(SpcnclError):
+    """An error that carries every problem found, not only the first."""
+
+    summary = "invalid input"
+
+    def __init__(self, problems: Sequence[Problem], summary: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if summary is not None:
+            self.summary = summary
+        lines = [f"{self.summary} ({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}):"]
+        lines += [f"  {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class CriteriaSetError(ProblemsError):
+    """A criteria-set file is malformed; every problem names the file and the path inside it."""
+
+    summary = "invalid criteria set"
+
+
+class DossierError(ProblemsError):
+    """A dossier (its inputs, self-assessment or council scores) is invalid; each problem names its field."""
+
+    summary = "invalid dossier"
+
+
+class PluginError(SpcnclError):
+    """A plugin failed to load, or two plugins clash; the message names the plugin(s)."""
+
+
+class UnknownCriteriaSetError(SpcnclError):
+    """No criteria set is registered under the id asked for."""
+
+
+class NoCriteriaSetError(SpcnclError):
+    """No registered criteria set applies to a dossier's jurisdiction, year and product group."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ' (did you mean 'x'?)' for the closest choice, or '' when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
