@@ -4,12 +4,13 @@ aggregations), and choosing and evaluating the right criteria set for a dossier.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from spcncl_core.criteria.loader import load_criteria_sets
+from spcncl_core.criteria import cache
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.dossier import Dossier
+from spcncl_core.engine.compile import compile_set
 from spcncl_core.engine.evaluate import Evaluation, evaluate
 from spcncl_core.errors import (
     CriteriaSetError,
@@ -64,12 +65,23 @@ class Catalog:
         if self.registries.criteria_sets.problems:
             raise CriteriaSetError(self.registries.criteria_sets.problems)
         sources = self.registries.criteria_sets.sources
-        self.criteria_sets: dict[str, CriteriaSet] = load_criteria_sets(sources, self.registries)
+        self.criteria_sets: dict[str, CriteriaSet] = self._load_sets()
         self._owners = {s.document["id"]: s.plugin for s in sources}
         self._known_inputs: dict[str, frozenset[str]] = {}
         for cset in self.criteria_sets.values():
             self._known_inputs[cset.jurisdiction] = self._known_inputs.get(cset.jurisdiction, frozenset()) | {
                 i.id for i in cset.inputs}
+
+    def _load_sets(self) -> dict[str, CriteriaSet]:
+        key = cache.cache_key(self.registries)
+        cached = cache.read(key)
+        if cached is not None:
+            return {k: replace(v, compiled=compile_set(v, self.registries)) for k, v in cached.items()}
+        from spcncl_core.criteria.loader import load_criteria_sets  # validation imports marshmallow
+
+        loaded = load_criteria_sets(self.registries.criteria_sets.sources, self.registries)
+        cache.write(key, loaded)
+        return loaded
 
     def get(self, set_id: str) -> CriteriaSet:
         """The criteria set registered under `set_id`; UnknownCriteriaSetError (with a hint) if none."""

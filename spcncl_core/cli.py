@@ -11,12 +11,10 @@ import json
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from spcncl_core.catalog import Catalog, load_catalog
 from spcncl_core.criteria.diff import diff_sets
-from spcncl_core.criteria.loader import load_criteria_sets
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.dossier import read_dossier_file
 from spcncl_core.engine.evaluate import Evaluation
@@ -32,10 +30,6 @@ from spcncl_core.registries import CriteriaSetRegistry
 from spcncl_core.tables import table
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(SpcnclError):
-    """Problems already reported; exit 2."""
 
 
 def _print_json(data: Any) -> None:
@@ -129,6 +123,8 @@ def cmd_criteria_show(catalog: Catalog, args: argparse.Namespace) -> int:
 
 def cmd_criteria_validate(catalog: Catalog, args: argparse.Namespace) -> int:
     """Validate criteria-set files; they may extend registered sets or each other."""
+    from spcncl_core.criteria.loader import load_criteria_sets  # validation imports marshmallow
+
     registry = CriteriaSetRegistry()
     for name in args.files:
         registry.add_file(name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import operator
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -24,15 +24,8 @@ from spcncl_core.criteria.model import (
     TieBreak,
 )
 from spcncl_core.criteria.schema import CriteriaSetSchema
-from spcncl_core.engine.compiled import (
-    CompiledCriterion,
-    CompiledDerived,
-    CompiledInput,
-    CompiledPrerequisite,
-    CompiledSet,
-)
+from spcncl_core.engine.compile import compile_set
 from spcncl_core.engine.context import RuleContext, flatten_messages, join_path
-from spcncl_core.engine.inputs import make_converter
 from spcncl_core.engine.prerequisites import parse_prerequisite_rule
 from spcncl_core.engine.rules import parse_rule
 from spcncl_core.errors import CriteriaSetError, PluginError, Problem, did_you_mean
@@ -40,7 +33,6 @@ from spcncl_core.numbers import show, to_decimal
 from spcncl_core.registries import CriteriaSetSource, Registries
 
 _SCHEMA = CriteriaSetSchema()
-_PASS_TESTS = {">": operator.gt, ">=": operator.ge, "≥": operator.ge}
 DEFAULT_SCORE_STEP = Decimal("0.5")
 
 
@@ -110,7 +102,7 @@ def load_criteria_sets(sources: Iterable[CriteriaSetSource], registries: Registr
         if merged is not None:
             result = build_criteria_set(merged, label, registries, problems, src.source)
             if result is not None:
-                loaded[set_id] = result
+                loaded[set_id] = replace(result, compiled=compile_set(result, registries))
             else:
                 merged_docs[set_id] = None
         return merged_docs[set_id]
@@ -151,10 +143,10 @@ def build_criteria_set(document: Mapping[str, Any], label: str, registries: Regi
         problems=problems,
     )
     _unique(ctx, "inputs", [i.id for i in inputs] + [d["id"] for d in data["derived"]], "input or derived indicator")
-    derived, compiled_derived = _derived(data["derived"], {i.id for i in inputs}, ctx)
-    prerequisites, compiled_prereqs = _prerequisites(data["prerequisites"], ctx)
+    derived = _derived(data["derived"], {i.id for i in inputs}, ctx)
+    prerequisites = _prerequisites(data["prerequisites"], ctx)
     step = data["score_step"] if data["score_step"] is not None else DEFAULT_SCORE_STEP
-    groups, compiled_criteria = _groups(data["groups"], step, ctx)
+    groups = _groups(data["groups"], step, ctx)
 
     group_max = {g["id"]: sum((c["max_points"] for c in g["criteria"]), Decimal(0)) for g in data["groups"]}
     total = sum(group_max.values(), Decimal(0))
@@ -179,20 +171,6 @@ def build_criteria_set(document: Mapping[str, Any], label: str, registries: Regi
 
     document = dict(document)
     pass_rule = PassRule(data["pass_"]["operator"], data["pass_"]["points"])
-    compiled = CompiledSet(
-        inputs=tuple(CompiledInput(i.id, i.required, make_converter(i)) for i in inputs),
-        declared=frozenset(i.id for i in inputs),
-        derived=compiled_derived,
-        prerequisites=compiled_prereqs,
-        criteria=compiled_criteria,
-        criterion_ids=tuple(c.id for c in compiled_criteria),
-        max_by_criterion={c.id: c.max_points for c in compiled_criteria},
-        groups=tuple(group_ids),
-        aggregate=aggregation.fn,
-        pass_test=lambda total, _op=_PASS_TESTS[pass_rule.operator], _p=pass_rule.points: _op(total, _p),
-        places=data["rounding"],
-        score_step=step,
-    )
     return CriteriaSet(
         id=data["id"], title=data["title"], jurisdiction=data["jurisdiction"],
         year_from=data["years"]["from_"], year_to=data["years"]["to"], product_group=data["product_group"],
@@ -204,7 +182,7 @@ def build_criteria_set(document: Mapping[str, Any], label: str, registries: Regi
         recognition_years=data["recognition_years"], comment_days=data["comment_days"],
         inputs=inputs, derived=derived, prerequisites=prerequisites, groups=groups,
         extends=data["extends"], source=source or label, document=document,
-        content_hash=content_hash(document), compiled=compiled,
+        content_hash=content_hash(document),
     )
 
 
@@ -221,9 +199,8 @@ def _unique(ctx: RuleContext, where: str, ids: list[str], what: str) -> None:
         seen.add(item)
 
 
-def _derived(items: list[dict[str, Any]], input_ids: set[str],
-             ctx: RuleContext) -> tuple[tuple[DerivedSpec, ...], tuple[CompiledDerived, ...]]:
-    specs, compiled = [], []
+def _derived(items: list[dict[str, Any]], input_ids: set[str], ctx: RuleContext) -> tuple[DerivedSpec, ...]:
+    specs = []
     available = set(input_ids)
     for i, d in enumerate(items):
         at = f"derived[{i}]"
@@ -251,29 +228,24 @@ def _derived(items: list[dict[str, Any]], input_ids: set[str],
                     ctx.problem(f"{at}.args[{j}]", f"must be an input id or a number, got {arg!r}")
         available.add(d["id"])
         specs.append(DerivedSpec(d["id"], d["function"], tuple(a for _, a in args), d["label"]))
-        if function is not None:
-            compiled.append(CompiledDerived(d["id"], function.fn, tuple(args)))
-    return tuple(specs), tuple(compiled)
+    return tuple(specs)
 
 
-def _prerequisites(items: list[dict[str, Any]],
-                   ctx: RuleContext) -> tuple[tuple[Prerequisite, ...], tuple[CompiledPrerequisite, ...]]:
+def _prerequisites(items: list[dict[str, Any]], ctx: RuleContext) -> tuple[Prerequisite, ...]:
     _unique(ctx, "prerequisites", [p["id"] for p in items], "prerequisite")
-    specs, compiled = [], []
+    specs = []
     for i, p in enumerate(items):
         parsed = parse_prerequisite_rule(p["rule"], f"prerequisites[{i}].rule", ctx)
         if parsed is not None:
             check, rule = parsed
-            specs.append(Prerequisite(p["id"], p["title"], p["rule"], check.describe(rule)))
-            compiled.append(CompiledPrerequisite(p["id"], p["title"]["vi"], check.compile(rule)))
-    return tuple(specs), tuple(compiled)
+            specs.append(Prerequisite(p["id"], p["title"], p["rule"], check.describe(rule), check.name, rule))
+    return tuple(specs)
 
 
-def _groups(items: list[dict[str, Any]], step: Decimal,
-            ctx: RuleContext) -> tuple[tuple[Group, ...], tuple[CompiledCriterion, ...]]:
+def _groups(items: list[dict[str, Any]], step: Decimal, ctx: RuleContext) -> tuple[Group, ...]:
     _unique(ctx, "groups", [g["id"] for g in items], "group")
     _unique(ctx, "criteria", [c["id"] for g in items for c in g["criteria"]], "criterion")
-    groups, compiled = [], []
+    groups = []
     for gi, g in enumerate(items):
         criteria = []
         if not g["criteria"]:
@@ -291,7 +263,5 @@ def _groups(items: list[dict[str, Any]], step: Decimal,
             kind, rule = parsed
             criteria.append(Criterion(c["id"], g["id"], c["title"], maximum, kind.name, rule, kind.manual,
                                       kind.describe(rule), c.get("guidance") or {}))
-            compiled.append(CompiledCriterion(c["id"], g["id"], maximum, show(maximum), kind.manual,
-                                              kind.compile(rule)))
         groups.append(Group(g["id"], g["title"], tuple(criteria)))
-    return tuple(groups), tuple(compiled)
+    return tuple(groups)

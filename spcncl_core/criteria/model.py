@@ -45,6 +45,8 @@ class Prerequisite:
     title: Mapping[str, str]
     rule: Mapping[str, Any]
     description: str = ""
+    check: str = "condition"
+    parsed: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,8 @@ class CriteriaSet:
     source: str
     document: Mapping[str, Any]
     content_hash: str
-    compiled: CompiledSet = field(repr=False)
+    # Built from the parts above by `spcncl_core.engine.compile.compile_set`; None only while loading.
+    compiled: CompiledSet = field(default=None, repr=False)  # type: ignore[assignment]
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:

@@ -6,9 +6,8 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import ModuleType
 from typing import Any
-
-from marshmallow import Schema, fields
 
 from spcncl_core.engine.context import NUMERIC_TYPES, CheckFn, RuleContext, join_path
 from spcncl_core.numbers import show
@@ -23,24 +22,11 @@ COMPARISONS: dict[str, tuple[Callable[[Any, Any], bool], str, str]] = {
 OPERATORS = (*COMPARISONS, "is", "in", "between")
 
 
-class ConditionSchema(Schema):
-    """`of` and exactly one operator: gte, gt, lte, lt (numbers), is (a value), in (choices), between [lo, hi]."""
+def _schemas() -> ModuleType:
+    # imported on first validation only: evaluating a cached catalog never needs marshmallow
+    from spcncl_core.engine import rule_schemas
 
-    of = fields.String(required=True)
-    gte = fields.Decimal()
-    gt = fields.Decimal()
-    lte = fields.Decimal()
-    lt = fields.Decimal()
-    is_ = fields.Raw(data_key="is")
-    in_ = fields.List(fields.String(), data_key="in")
-    between = fields.List(fields.Decimal(), validate=lambda v: _pair(v))
-
-
-def _pair(value: list[Decimal]) -> None:
-    from marshmallow import ValidationError
-
-    if len(value) != 2 or value[0] > value[1]:
-        raise ValidationError("must be [low, high] with low ≤ high")
+    return rule_schemas
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +59,12 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-_SCHEMA = ConditionSchema()
-
-
 def parse_condition(raw: Any, path: str, ctx: RuleContext, extra: frozenset[str] = frozenset()) -> Condition | None:
     """Parse and check a condition; keys in `extra` (such as `points`) are left to the caller."""
     if not isinstance(raw, Mapping):
         ctx.problem(path, "must be a mapping such as {of: equity, gt: 0}")
         return None
-    data = ctx.load(_SCHEMA, {k: v for k, v in raw.items() if k not in extra}, path)
+    data = ctx.load(_schemas().CONDITION, {k: v for k, v in raw.items() if k not in extra}, path)
     if data is None:
         return None
     ops = [k for k in ("gte", "gt", "lte", "lt", "is_", "in_", "between") if k in data]

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema, ValidationError
-
 from spcncl_core.errors import Problem, did_you_mean
 
 if TYPE_CHECKING:
+    from marshmallow import Schema
+
     from spcncl_core.registries import Registries
 
 NUMERIC_TYPES = frozenset({"number", "integer", "percent", "derived"})
@@ -67,6 +67,8 @@ class RuleContext:
 
     def load(self, schema: Schema, data: Any, path: str) -> Any | None:
         """Load `data` with a marshmallow schema, recording every error with its path; None when invalid."""
+        from marshmallow import ValidationError  # imported here: only validation needs marshmallow
+
         try:
             return schema.load(data)
         except ValidationError as exc:

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from types import ModuleType
 from typing import Any, ClassVar
-
-from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from spcncl_core.engine.conditions import COMPARISONS, Condition, compile_condition, parse_condition
 from spcncl_core.engine.context import NUMERIC_TYPES, RuleContext, ScoreFn, join_path
 from spcncl_core.errors import did_you_mean
 from spcncl_core.numbers import ZERO, show
+
+
+def _schemas() -> ModuleType:
+    # imported on first validation only: evaluating a cached catalog never needs marshmallow
+    from spcncl_core.engine import rule_schemas
+
+    return rule_schemas
 
 
 class RuleKind:
@@ -57,36 +63,14 @@ def parse_rule(raw: Any, path: str, ctx: RuleContext) -> tuple[RuleKind, Any] | 
     return None if rule is None else (kind, rule)
 
 
-class _Level(Schema):
-    gte = fields.Decimal()
-    gt = fields.Decimal()
-    points = fields.Decimal(required=True)
-
-    @validates_schema
-    def _one_threshold(self, data: dict[str, Any], **_: Any) -> None:
-        if ("gte" in data) == ("gt" in data):
-            raise ValidationError("needs exactly one of gte or gt")
-
-
-class _Bands(Schema):
-    of = fields.String(required=True)
-    levels = fields.List(fields.Nested(_Level), required=True, validate=lambda v: _non_empty(v))
-
-
-def _non_empty(value: list[Any]) -> None:
-    if not value:
-        raise ValidationError("must not be empty")
-
-
 class Bands(RuleKind):
     """Bands read top-down; the first threshold that holds gives its points, else 0."""
 
     name = "bands"
     description = "bands {of, levels: [{gte|gt, points}]}, read top-down, first that holds wins, else 0"
-    _schema = _Bands()
 
     def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
-        data = ctx.load(self._schema, params, path)
+        data = ctx.load(_schemas().BANDS, params, path)
         if data is None:
             return None
         ctx.ref_input(join_path(path, "of"), data["of"], NUMERIC_TYPES)
@@ -128,9 +112,6 @@ class Bands(RuleKind):
         return f"{of} " + "; ".join(f"{COMPARISONS[op][1]} {show(t)} → {show(p)}" for op, t, p in levels)
 
 
-class _Choice(Schema):
-    of = fields.String(required=True)
-    points = fields.Dict(keys=fields.String(), values=fields.Decimal(), required=True)
 
 
 class Choice(RuleKind):
@@ -138,10 +119,9 @@ class Choice(RuleKind):
 
     name = "choice"
     description = "choice {of, points: {option: points}}"
-    _schema = _Choice()
 
     def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
-        data = ctx.load(self._schema, params, path)
+        data = ctx.load(_schemas().CHOICE, params, path)
         if data is None:
             return None
         if ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"choice"})):
@@ -180,10 +160,9 @@ class Items(RuleKind):
 
     name = "items"
     description = "items {of, points: {item: points}}, summed, capped at max_points"
-    _schema = _Choice()
 
     def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
-        data = ctx.load(self._schema, params, path)
+        data = ctx.load(_schemas().CHOICE, params, path)
         if data is None:
             return None
         if ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"set"})):
@@ -212,10 +191,6 @@ class Items(RuleKind):
         return f"{of}: " + ", ".join(f"{k} {show(v)}" for k, v in table)
 
 
-class _Boolean(Schema):
-    of = fields.String(required=True)
-    points = fields.Decimal(required=True)
-    when = fields.Boolean(load_default=True)
 
 
 class Boolean(RuleKind):
@@ -223,10 +198,9 @@ class Boolean(RuleKind):
 
     name = "boolean"
     description = "boolean {of, points, when: true|false}"
-    _schema = _Boolean()
 
     def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
-        data = ctx.load(self._schema, params, path)
+        data = ctx.load(_schemas().BOOLEAN, params, path)
         if data is None:
             return None
         ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"boolean"}))
@@ -249,15 +223,8 @@ class Boolean(RuleKind):
         return f"{'' if when else 'not '}{of} → {show(points)}"
 
 
-class _Point(Schema):
-    value = fields.Decimal(required=True)
-    points = fields.Decimal(required=True)
 
 
-class _Linear(Schema):
-    of = fields.String(required=True)
-    from_ = fields.Nested(_Point, required=True, data_key="from")
-    to = fields.Nested(_Point, required=True)
 
 
 class Linear(RuleKind):
@@ -265,10 +232,9 @@ class Linear(RuleKind):
 
     name = "linear"
     description = "linear {of, from: {value, points}, to: {value, points}}, clamped"
-    _schema = _Linear()
 
     def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
-        data = ctx.load(self._schema, params, path)
+        data = ctx.load(_schemas().LINEAR, params, path)
         if data is None:
             return None
         ctx.ref_input(join_path(path, "of"), data["of"], NUMERIC_TYPES)
@@ -314,9 +280,8 @@ class Parts(RuleKind):
             at = join_path(path, i)
             if isinstance(raw, Mapping) and "of" in raw:
                 points = raw.get("points")
-                try:
-                    value = fields.Decimal().deserialize(points)
-                except ValidationError:
+                value = _schemas().decimal_or_none(points)
+                if value is None:
                     ctx.problem(join_path(at, "points"), "required number is missing or not a number")
                     continue
                 cond = parse_condition(raw, at, ctx, extra=frozenset({"points"}))

@@ -1,0 +1,66 @@
+"""Compiling a validated criteria set into plain functions (`CompiledSet`). Needs the registries, not marshmallow."""
+
+from __future__ import annotations
+
+import operator
+from decimal import Decimal
+
+from spcncl_core.criteria.model import CriteriaSet
+from spcncl_core.engine.compiled import (
+    CompiledCriterion,
+    CompiledDerived,
+    CompiledInput,
+    CompiledPrerequisite,
+    CompiledSet,
+)
+from spcncl_core.engine.inputs import make_converter
+from spcncl_core.errors import PluginError
+from spcncl_core.numbers import show
+from spcncl_core.registries import Registries
+
+_PASS_TESTS = {">": operator.gt, ">=": operator.ge, "≥": operator.ge}
+
+
+def _need(item: object, what: str, name: str, set_id: str) -> object:
+    if item is None:
+        raise PluginError(f"criteria set '{set_id}' needs {what} '{name}', which no loaded plugin registers")
+    return item
+
+
+def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
+    """Build the evaluation functions of a validated set with the registered kinds, checks and functions."""
+    derived = []
+    for d in cset.derived:
+        function = _need(registries.functions.get(d.function), "function", d.function, cset.id)
+        derived.append(CompiledDerived(d.id, function.fn,  # type: ignore[attr-defined]
+                                       tuple((isinstance(a, str), a) for a in d.args)))
+    prerequisites = []
+    for p in cset.prerequisites:
+        check = _need(registries.prerequisite_checks.get(p.check), "prerequisite check", p.check, cset.id)
+        prerequisites.append(CompiledPrerequisite(p.id, p.title.get("vi", p.id),
+                                                  check.compile(p.parsed)))  # type: ignore[attr-defined]
+    criteria = []
+    for c in cset.criteria:
+        kind = _need(registries.rule_kinds.get(c.kind), "rule kind", c.kind, cset.id)
+        criteria.append(CompiledCriterion(c.id, c.group, c.max_points, show(c.max_points), c.manual,
+                                          kind.compile(c.rule)))  # type: ignore[attr-defined]
+    aggregation = _need(registries.aggregations.get(cset.aggregation), "aggregation", cset.aggregation, cset.id)
+    test, points = _PASS_TESTS[cset.pass_rule.operator], cset.pass_rule.points
+
+    def passes(total: Decimal) -> bool:
+        return test(total, points)
+
+    return CompiledSet(
+        inputs=tuple(CompiledInput(i.id, i.required, make_converter(i)) for i in cset.inputs),
+        declared=frozenset(i.id for i in cset.inputs),
+        derived=tuple(derived),
+        prerequisites=tuple(prerequisites),
+        criteria=tuple(criteria),
+        criterion_ids=tuple(c.id for c in criteria),
+        max_by_criterion={c.id: c.max_points for c in criteria},
+        groups=tuple(g.id for g in cset.groups),
+        aggregate=aggregation.fn,  # type: ignore[attr-defined]
+        pass_test=passes,
+        places=cset.rounding_places,
+        score_step=cset.score_step,
+    )
