@@ -164,6 +164,8 @@ class Catalog:
         """The loaded plugins in registration order."""
         out = []
         for name, plugin in self.pm.list_name_plugin():
+            if plugin is None:  # a blocked name
+                continue
             callers = self.pm.get_hookcallers(plugin) or []
             sets = tuple(sorted(s for s, owner in self._owners.items() if owner == name))
             out.append(PluginInfo(name, self.pm.origins.get(name, "registered directly"),

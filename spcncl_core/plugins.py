@@ -69,7 +69,9 @@ def get_plugin_manager(*, entry_points_too: bool = True, block: Iterable[str] = 
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin '{exc.plugin_name}' implements an unknown hook: {exc}") from exc
+        name = pm.get_name(exc.plugin) or repr(exc.plugin)
+        raise PluginError(f"plugin '{name}' implements an unknown hook: {exc}; check the hook's spelling against "
+                          "docs/plugins.md") from exc
     return pm
 
 

@@ -1,0 +1,91 @@
+"""Shared fixtures: an isolated criteria-set cache, the real catalog, helpers to write criteria sets and dossiers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spcncl_core import Catalog, load_catalog
+from spcncl_core.plugins import PluginManager, get_plugin_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "dossiers"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read or write the user's cache; subprocesses inherit the same folder."""
+    old = os.environ.get("SPCNCL_CACHE_DIR")
+    os.environ["SPCNCL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ.pop("SPCNCL_BLOCK_PLUGINS", None)
+    yield
+    if old is None:
+        os.environ.pop("SPCNCL_CACHE_DIR", None)
+    else:
+        os.environ["SPCNCL_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The catalog as installed: built-in plugins and entry points (Huế)."""
+    return load_catalog()
+
+
+@pytest.fixture
+def pm() -> PluginManager:
+    """A fresh plugin manager with the built-in plugins only."""
+    return get_plugin_manager(entry_points_too=False)
+
+
+@pytest.fixture
+def register(pm: PluginManager) -> Iterator[object]:
+    """Register temporary plugins on `pm`; they are always unregistered afterwards."""
+    added: list[object] = []
+
+    def add(plugin: object, name: str) -> object:
+        pm.register(plugin, name=name)
+        added.append(plugin)
+        return plugin
+
+    try:
+        yield add
+    finally:
+        for plugin in added:
+            if pm.is_registered(plugin):
+                pm.unregister(plugin)
+
+
+MINIMAL_SET = {
+    "id": "test-set",
+    "title": {"vi": "Bộ thử"},
+    "jurisdiction": "testland",
+    "years": {"from": 2024, "to": None},
+    "product_group": "standard",
+    "provenance": "reconstruction",
+    "total_points": 20,
+    "pass": {"operator": ">", "points": 10},
+    "top": 3,
+    "aggregation": "mean-of-assigned",
+    "inputs": [
+        {"id": "revenue", "type": "number", "min": 0, "label": {"vi": "Doanh thu"}},
+        {"id": "level", "type": "choice", "options": ["high", "low"], "label": {"vi": "Mức"}},
+    ],
+    "groups": [
+        {"id": "A", "title": {"vi": "Nhóm A"}, "criteria": [
+            {"id": "A1", "title": {"vi": "Quy mô"}, "max_points": 10,
+             "score": {"bands": {"of": "revenue", "levels": [{"gte": 100, "points": 10}, {"gte": 50, "points": 5}]}}},
+            {"id": "A2", "title": {"vi": "Mức"}, "max_points": 10,
+             "score": {"choice": {"of": "level", "points": {"high": 10, "low": 4}}}},
+        ]},
+    ],
+}
+
+
+def write_yaml(path: Path, data: object) -> Path:
+    """Write `data` as YAML (UTF-8) and return the path."""
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
