@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ZERO = Decimal(0)
 _SHOW = Decimal("0.0001")
+_INF = float("inf")
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 10)}
 
 
 def to_decimal(value: object) -> Decimal:
@@ -13,6 +15,11 @@ def to_decimal(value: object) -> Decimal:
 
     Floats go through their shortest repr, so 0.1 becomes Decimal('0.1'), not its binary expansion.
     """
+    kind = type(value)
+    if kind is int:
+        return Decimal(value)  # type: ignore[arg-type]
+    if kind is float and value == value and value not in (_INF, -_INF):
+        return Decimal(repr(value))
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, Decimal):
@@ -35,13 +42,26 @@ def to_decimal(value: object) -> Decimal:
 
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """Round to `places` decimals, halves away from zero (2.675 → 2.68)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return value.quantize(_QUANTA.get(places) or Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def show(value: Decimal | int) -> str:
     """A number as an explanation shows it: no exponent, no trailing zeros, ≈ when cut to 4 decimals."""
-    if isinstance(value, int):
-        return str(value)
+    text = str(value)
+    if "E" in text:
+        return _show_exponent(value)  # type: ignore[arg-type]
+    dot = text.find(".")
+    if dot < 0:
+        return text
+    text = text.rstrip("0")
+    if len(text) - dot <= 5:  # at most 4 decimals: shown exactly
+        text = text.rstrip(".")
+        return "0" if text == "-0" else text
+    shown = str(value.quantize(_SHOW, rounding=ROUND_HALF_UP)).rstrip("0").rstrip(".")  # type: ignore[union-attr]
+    return "≈" + ("0" if shown == "-0" else shown)
+
+
+def _show_exponent(value: Decimal) -> str:
     shown = value.quantize(_SHOW, rounding=ROUND_HALF_UP) if value.as_tuple().exponent < -4 else value  # type: ignore[operator]
     text = format(shown, "f")
     if "." in text:

@@ -50,8 +50,9 @@ def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
     def passes(total: Decimal) -> bool:
         return test(total, points)
 
+    inputs = tuple(CompiledInput(i.id, i.required, make_converter(i)) for i in cset.inputs)
     return CompiledSet(
-        inputs=tuple(CompiledInput(i.id, i.required, make_converter(i)) for i in cset.inputs),
+        inputs=inputs,
         declared=frozenset(i.id for i in cset.inputs),
         derived=tuple(derived),
         prerequisites=tuple(prerequisites),
@@ -63,4 +64,9 @@ def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
         pass_test=passes,
         places=cset.rounding_places,
         score_step=cset.score_step,
+        quantum=Decimal(1).scaleb(-cset.rounding_places),
+        input_table=tuple((i.id, i.required, i.convert) for i in inputs),
+        derived_table=tuple((d.id, d.fn, d.args) for d in derived),
+        prerequisite_table=tuple((p.id, p.title, p.check) for p in prerequisites),
+        criteria_table=tuple((c.id, c.group, c.max_points, c.max_shown, c.manual, c.score, {}) for c in criteria),
     )

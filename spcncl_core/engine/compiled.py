@@ -67,3 +67,10 @@ class CompiledSet:
     pass_test: Callable[[Decimal], bool]
     places: int
     score_step: Decimal
+    quantum: Decimal
+    # the same, as plain tuples for the evaluation loop
+    input_table: tuple[tuple[str, bool, Converter], ...]
+    derived_table: tuple[tuple[str, Callable[..., Decimal], tuple[tuple[bool, Any], ...]], ...]
+    prerequisite_table: tuple[tuple[str, str, CheckFn], ...]
+    # (id, group, max_points, max shown, manual, score, cache of " → points of max" texts)
+    criteria_table: tuple[tuple[str, str, Decimal, str, bool, ScoreFn, dict[Decimal, str]], ...]

@@ -110,15 +110,15 @@ def compile_condition(cond: Condition) -> CheckFn:
     of, operand = cond.of, cond.operand
     if cond.op in COMPARISONS:
         test, yes, no = COMPARISONS[cond.op]
-        shown = show(operand)
+        prefix, holds_text, fails_text = f"{of} ", f" {yes} {show(operand)}", f" {no} {show(operand)}"
 
         def compare(values: Mapping[str, Any]) -> tuple[bool, str]:
             value = values[of]
             if value is None:
                 return False, f"{of} not given"
             if test(value, operand):
-                return True, f"{of} {show(value)} {yes} {shown}"
-            return False, f"{of} {show(value)} {no} {shown}"
+                return True, prefix + show(value) + holds_text
+            return False, prefix + show(value) + fails_text
 
         return compare
     if cond.op == "between":
@@ -143,13 +143,14 @@ def compile_condition(cond: Condition) -> CheckFn:
 
         return member
     expected = _value_text(operand)
+    holds_text = f"{of} is {expected}"
 
     def equals(values: Mapping[str, Any]) -> tuple[bool, str]:
         value = values[of]
         if value is None:
             return False, f"{of} not given"
         if value == operand:
-            return True, f"{of} is {expected}"
+            return True, holds_text
         return False, f"{of} is {_value_text(value)}, not {expected}"
 
     return equals

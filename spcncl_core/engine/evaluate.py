@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
 
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.dossier import Dossier
 from spcncl_core.engine.inputs import unknown_input_message
 from spcncl_core.errors import DossierError, Problem, did_you_mean
-from spcncl_core.numbers import ZERO, round_half_up, show, to_decimal
+from spcncl_core.numbers import ZERO, show, to_decimal
 
-_MISSING = object()
-
-
-@dataclass(frozen=True, slots=True)
-class PrerequisiteResult:
+class PrerequisiteResult(NamedTuple):
     """Whether one prerequisite holds, and why."""
 
     id: str
@@ -27,8 +22,7 @@ class PrerequisiteResult:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(NamedTuple):
     """A criterion's points (council-aggregated when scores were given, else preliminary) and how they came about."""
 
     id: str
@@ -42,9 +36,11 @@ class CriterionResult:
     scorers: int
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """The result of evaluating a dossier: reproducible from the dossier and the criteria set's content hash."""
+class Evaluation(NamedTuple):
+    """The result of evaluating a dossier: reproducible from the dossier and the criteria set's content hash.
+
+    An immutable record (a named tuple, for speed in bulk evaluation); `to_dict()` gives the JSON form.
+    """
 
     criteria_set: str
     content_hash: str
@@ -114,94 +110,97 @@ def evaluate(criteria_set: CriteriaSet, dossier: Dossier,
     in `known_inputs` (inputs other sets of the jurisdiction declare) and an error otherwise. Every problem is
     reported at once in a DossierError.
     """
+    # This is the hot path of every bulk evaluation: locals and plain tuples on purpose.
     cs = criteria_set.compiled
     raw = dossier.inputs
+    get = raw.get
     values: dict[str, Any] = {}
-    problems: list[Problem] | None = None
-    for spec in cs.inputs:
-        value = raw.get(spec.id, _MISSING)
-        if value is _MISSING or value is None:
-            if spec.required:
-                problems = problems or []
-                problems.append(Problem(f"inputs.{spec.id}", "required input is missing"))
-            values[spec.id] = None
+    problems: list[Problem] = []
+    for input_id, required, convert in cs.input_table:
+        value = get(input_id)
+        if value is None:
+            if required:
+                problems.append(Problem(f"inputs.{input_id}", "required input is missing"))
+            values[input_id] = None
             continue
         try:
-            values[spec.id] = spec.convert(value)
+            values[input_id] = convert(value)
         except ValueError as exc:
-            problems = problems or []
-            problems.append(Problem(f"inputs.{spec.id}", str(exc)))
-    if len(raw) > len(values) or any(k not in cs.declared for k in raw):
+            problems.append(Problem(f"inputs.{input_id}", str(exc)))
+    if not cs.declared.issuperset(raw):
         for key in raw:
             if key not in cs.declared and (known_inputs is None or key not in known_inputs):
-                problems = problems or []
                 problems.append(Problem(f"inputs.{key}", unknown_input_message(
                     str(key), set(cs.declared) | set(known_inputs or ()))))
-    assessed = _self_assessment(criteria_set, dossier.self_assessment, problems_out := [])
-    council = _council_scores(criteria_set, scores, problems_out) if scores else None
-    if problems_out:
-        problems = (problems or []) + problems_out
+    assessed = _self_assessment(criteria_set, dossier.self_assessment, problems) if dossier.self_assessment else {}
+    council = _council_scores(criteria_set, scores, problems) if scores else None
     if problems:
         raise DossierError(problems)
 
-    for derived in cs.derived:
-        args = [values[ref] if is_ref else ref for is_ref, ref in derived.args]
-        values[derived.id] = None if None in args else derived.fn(*args)
+    for derived_id, fn, args in cs.derived_table:
+        arguments = [values[ref] if is_ref else ref for is_ref, ref in args]
+        values[derived_id] = None if None in arguments else fn(*arguments)
 
     prerequisites = []
     eligible = True
-    for prerequisite in cs.prerequisites:
-        passed, message = prerequisite.check(values)
-        eligible = eligible and passed
-        prerequisites.append(PrerequisiteResult(prerequisite.id, prerequisite.title, passed, message))
+    for prerequisite_id, title, check in cs.prerequisite_table:
+        passed, message = check(values)
+        if not passed:
+            eligible = False
+        prerequisites.append(PrerequisiteResult(prerequisite_id, title, passed, message))
     if not eligible:
         return Evaluation(criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at, False, False,
                           None, None, criteria_set.total_points, tuple(prerequisites), (), {}, False)
 
+    quantize, quantum = Decimal.quantize, cs.quantum
     preliminary: dict[str, Decimal] = {}
     explanations: dict[str, str] = {}
-    for criterion in cs.criteria:
-        cid = criterion.id
-        if criterion.manual:
+    for cid, _group, maximum, max_shown, manual, score, tails in cs.criteria_table:
+        if manual:
             own = assessed.get(cid)
             points = own if own is not None else ZERO
             how = "self-assessed" if own is not None else "not scored yet (scored by the council)"
         else:
-            points, how = criterion.score(values)
-            if points > criterion.max_points:
-                points = criterion.max_points
+            points, how = score(values)
+            if points > maximum:
+                points = maximum
                 how += " (capped)"
+        tail = tails.get(points)
+        if tail is None:
+            tail = f" → {show(points)} of {max_shown}"
+            if len(tails) < 256:
+                tails[points] = tail
         preliminary[cid] = points
-        explanations[cid] = f"{how} → {show(points)} of {criterion.max_shown}"
+        explanations[cid] = how + tail
 
-    places = cs.places
-    preliminary_total = round_half_up(sum(preliminary.values(), ZERO), places)
+    preliminary_sum = sum(preliminary.values(), ZERO)
+    preliminary_total = quantize(preliminary_sum, quantum, ROUND_HALF_UP)
     if council:
         aggregated = cs.aggregate(cs.criterion_ids, preliminary, council)
         final, total, scorers = aggregated.points, aggregated.total, aggregated.scorers
     else:
-        final, total, scorers = preliminary, preliminary_total, None
+        final, total, scorers = preliminary, preliminary_sum, None
 
     results = []
     subtotal_exact: dict[str, Decimal] = dict.fromkeys(cs.groups, ZERO)
-    for criterion in cs.criteria:
-        cid = criterion.id
+    for cid, group, maximum, max_shown, _manual, _score, _tails in cs.criteria_table:
         exact = final[cid]
-        subtotal_exact[criterion.group] += exact
-        count = scorers[cid] if scorers else 0
-        explanation = explanations[cid]
-        council_points = None
-        if count:
-            council_points = round_half_up(exact, places)
-            explanation = (f"council: mean of {count} member{'s' if count > 1 else ''} → {show(council_points)} "
-                           f"of {criterion.max_shown}; preliminary: {explanation}")
-        results.append(CriterionResult(cid, criterion.group, round_half_up(exact, places), criterion.max_points,
-                                       explanation, preliminary[cid], assessed.get(cid), council_points, count))
-    total = round_half_up(total, places)
+        subtotal_exact[group] += exact
+        rounded = quantize(exact, quantum, ROUND_HALF_UP)
+        if scorers and scorers[cid]:
+            count = scorers[cid]
+            results.append(CriterionResult(
+                cid, group, rounded, maximum,
+                f"council: mean of {count} member{'s' if count > 1 else ''} → {show(rounded)} of {max_shown}; "
+                f"preliminary: {explanations[cid]}", preliminary[cid], assessed.get(cid), rounded, count))
+        else:
+            results.append(CriterionResult(cid, group, rounded, maximum, explanations[cid], preliminary[cid],
+                                           assessed.get(cid), None, 0))
+    total = quantize(total, quantum, ROUND_HALF_UP)
     return Evaluation(
         criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at, True, cs.pass_test(total),
         total, preliminary_total, criteria_set.total_points, tuple(prerequisites), tuple(results),
-        {g: round_half_up(v, places) for g, v in subtotal_exact.items()}, bool(council),
+        {g: quantize(v, quantum, ROUND_HALF_UP) for g, v in subtotal_exact.items()}, bool(council),
     )
 
 

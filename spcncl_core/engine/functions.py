@@ -25,7 +25,10 @@ def cagr(start: Decimal, end: Decimal, years: Decimal) -> Decimal:
     """Compound annual growth in percent: ((end ÷ start)^(1/years) − 1) × 100; 0 when start or years is 0."""
     if start <= 0 or years <= 0 or end < 0:
         return ZERO
-    return ((end / start) ** (1 / years) - 1) * HUNDRED
+    growth = end / start
+    # sqrt is correctly rounded like ** but some 30 times faster; two years is the common case
+    root = growth.sqrt() if years == 2 else growth ** (1 / years)
+    return (root - 1) * HUNDRED
 
 
 def ratio(numerator: Decimal, divisor: Decimal) -> Decimal:

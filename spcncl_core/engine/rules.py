@@ -92,18 +92,19 @@ class Bands(RuleKind):
 
     def compile(self, rule: Any) -> ScoreFn:
         of, levels = rule
-        table = tuple((COMPARISONS[op][0], t, p, f" {COMPARISONS[op][1]} {show(t)}") for op, t, p in levels)
+        table = tuple((op == "gte", t, p, f" {COMPARISONS[op][1]} {show(t)}") for op, t, p in levels)
         last_op, last_t, _ = levels[-1]
         below = f" {COMPARISONS[last_op][2]} {show(last_t)}"
+        prefix = f"{of} "
 
         def bands(values: Mapping[str, Any]) -> tuple[Decimal, str]:
             value = values[of]
             if value is None:
                 return ZERO, f"{of} not given"
-            for test, threshold, points, text in table:
-                if test(value, threshold):
-                    return points, f"{of} {show(value)}{text}"
-            return ZERO, f"{of} {show(value)}{below}"
+            for inclusive, threshold, points, text in table:
+                if value >= threshold if inclusive else value > threshold:
+                    return points, prefix + show(value) + text
+            return ZERO, prefix + show(value) + below
 
         return bands
 
@@ -171,18 +172,22 @@ class Items(RuleKind):
 
     def compile(self, rule: Any) -> ScoreFn:
         of, table = rule
+        texts = tuple((item, points, f"{item} ({show(points)})") for item, points in table)
+        prefix = f"{of}: "
 
         def items(values: Mapping[str, Any]) -> tuple[Decimal, str]:
             present = values[of]
             if present is None:
                 return ZERO, f"{of} not given"
+            if not present:
+                return ZERO, prefix + "none"
             total = ZERO
             parts = []
-            for item, points in table:
+            for item, points, text in texts:
                 if item in present:
                     total += points
-                    parts.append(f"{item} ({show(points)})")
-            return total, f"{of}: {' + '.join(parts) if parts else 'none'}"
+                    parts.append(text)
+            return total, prefix + " + ".join(parts)
 
         return items
 
@@ -302,7 +307,7 @@ class Parts(RuleKind):
             if part[0] == "condition":
                 compiled.append(_condition_part(part[1], part[2]))
             else:
-                compiled.append(part[1].compile(part[2]))
+                compiled.append(_rule_part(part[1].compile(part[2])))
 
         def parts(values: Mapping[str, Any]) -> tuple[Decimal, str]:
             total = ZERO
@@ -310,7 +315,7 @@ class Parts(RuleKind):
             for fn in compiled:
                 points, text = fn(values)
                 total += points
-                texts.append(f"{text}: {show(points)}")
+                texts.append(text)
             return total, "; ".join(texts)
 
         return parts
@@ -327,10 +332,19 @@ class Parts(RuleKind):
 
 def _condition_part(cond: Condition, points: Decimal) -> ScoreFn:
     check = compile_condition(cond)
+    met, unmet = f": {show(points)}", ": 0"
 
     def part(values: Mapping[str, Any]) -> tuple[Decimal, str]:
         holds, text = check(values)
-        return (points if holds else ZERO), text
+        return (points, text + met) if holds else (ZERO, text + unmet)
+
+    return part
+
+
+def _rule_part(fn: ScoreFn) -> ScoreFn:
+    def part(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+        points, text = fn(values)
+        return points, f"{text}: {show(points)}"
 
     return part
 

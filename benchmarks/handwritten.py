@@ -1,0 +1,58 @@
+"""The hanoi-2023-standard table hand-written in plain Python (exact decimals, no explanations): the yardstick
+the engine is measured against, and a cross-check of its totals."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+Z = Decimal(0)
+H = Decimal(100)
+C = Decimal("0.01")
+
+
+def _d(value: Any) -> Decimal:
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _bands(value: Decimal, levels: tuple[tuple[str, int, int], ...]) -> int:
+    for op, threshold, points in levels:
+        if (value >= threshold) if op == ">=" else (value > threshold):
+            return points
+    return 0
+
+
+def hanoi_2023_standard(i: dict[str, Any]) -> Decimal | None:
+    """Total of a dossier on hanoi-2023-standard, or None when a prerequisite fails."""
+    revenue = _d(i["product_revenue"])
+    if not (i["hanoi_site"] and i["own_production"] and i["years_in_production"] >= 3 and i["no_violations_24m"]
+            and i["standards_conformity"] and i["no_ip_infringement"] and _d(i["equity"]) > 0
+            and i["dossier_complete"] and revenue >= 100):
+        return None
+    n3, workers = _d(i["product_revenue_n3"]), _d(i["product_workers"])
+    cagr = ((revenue / n3).sqrt() - 1) * H if n3 > 0 else Z
+    productivity = revenue / workers if workers else Z
+    export_share = _d(i["export_revenue"]) / revenue * H if revenue else Z
+    rd_share = _d(i["rd_spend"]) / revenue * H if revenue else Z
+    tax_growth = _d(i["tax_paid"]) - _d(i["tax_paid_prev"])
+    total = 0
+    total += _bands(revenue, ((">=", 1000, 10), (">=", 500, 8), (">=", 300, 6), (">=", 200, 4), (">=", 100, 2)))
+    total += _bands(cagr, ((">=", 20, 12), (">=", 12, 9), (">=", 7, 6), (">", 0, 3)))
+    total += _bands(productivity, ((">=", 3, 3), (">=", 2, 2), (">=", 1, 1)))
+    total += _bands(export_share, ((">=", 50, 10), (">=", 30, 8), (">=", 10, 5), (">", 0, 2)))
+    total += min(5, (2 if _d(i["profit_before_tax"]) > 0 else 0) + (2 if tax_growth >= 0 else 0)
+                 + (0 if i["tax_arrears"] else 1))
+    total += {"automated": 8, "semi_automated": 5, "manual": 2}[i["automation_level"]]
+    total += _bands(rd_share, ((">=", 1, 6), (">=", Decimal("0.5"), 4), (">", 0, 2)))
+    total += min(8, sum({"iso9001": 3, "conformity": 3, "other_qms": 2}[q] for q in i["quality"]))
+    total += min(5, sum({"trademark": 2, "patent_or_design": 2, "award": 1}[q] for q in i["ip"]))
+    total += min(8, sum({"permit_compliance": 3, "cleaner_production": 3, "energy_audit": 2}[q]
+                        for q in i["environment"]))
+    wage = _d(i["avg_wage_ratio"])
+    total += min(5, (2 if i["jobs_created"] > 0 else 0) + (2 if wage >= Decimal("1.5") else 1 if wage >= Decimal("1.2")
+                                                         else 0) + (1 if i["social_insurance_full"] else 0))
+    total += min(10, _bands(_d(i["local_content"]), ((">=", 60, 6), (">=", 40, 4), (">=", 20, 2)))
+                 + (4 if i["global_supplier"] else 0))
+    total += min(5, sum({"erp": 2, "mes": 2, "traceability": 1}[q] for q in i["digital"]))
+    total += min(5, sum({"energy_efficiency": 2, "renewable": 2, "emissions_accounting": 1}[q] for q in i["green"]))
+    return Decimal(total).quantize(C, rounding=ROUND_HALF_UP)

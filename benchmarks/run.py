@@ -1,0 +1,113 @@
+"""spcncl benchmarks: `make bench`. Prints figures and exits 1 when a target of the issue is missed.
+
+- evaluating 100,000 synthetic Hanoi dossiers, explanations on: ≥ 10,000 dossiers/s on one core, and within 3× of
+  a hand-written plain-Python function computing the same table (run side by side, totals cross-checked);
+- `spcncl evaluate` of one dossier as a whole process: < 0.4 s (median of repeated runs, warm cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from handwritten import hanoi_2023_standard  # noqa: E402
+from synthetic import hanoi_inputs  # noqa: E402
+
+from spcncl_core import Dossier, evaluate, load_catalog  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATE, TARGET_RATIO, TARGET_CLI = 10_000, 3.0, 0.4
+
+
+def bench_engine(count: int) -> list[str]:
+    """Engine vs hand-written function on the same dossiers; returns the targets missed."""
+    catalog = load_catalog()
+    cset = catalog.get("hanoi-2023-standard")
+    rng = random.Random(2023)
+    dossiers = [Dossier("hanoi", 2023, hanoi_inputs(rng)) for _ in range(count)]
+    raw = [d.inputs for d in dossiers]
+
+    def timed(fn: object) -> tuple[float, list[object]]:
+        best, result = float("inf"), []
+        for _ in range(3):
+            start = time.perf_counter()
+            result = fn()  # type: ignore[operator]
+            best = min(best, time.perf_counter() - start)
+        return best, result
+
+    hand_s, hand_totals = timed(lambda: [hanoi_2023_standard(i) for i in raw])
+    engine_s, evaluations = timed(lambda: [evaluate(cset, d) for d in dossiers])
+    mismatches = sum(1 for e, h in zip(evaluations, hand_totals) if e.total != h)
+    explained = all(c.explanation for e in evaluations[:100] for c in e.criteria)
+    catalog_s = min(timed(lambda: [catalog.evaluate(d) for d in dossiers[: count // 10]])[0] for _ in range(1)) * 10
+    eligible = sum(1 for e in evaluations if e.eligible)
+    rate, ratio = count / engine_s, engine_s / hand_s
+    print(f"engine: {count:,} dossiers (hanoi-2023-standard, {eligible:,} eligible), explanations on, one core")
+    print(f"  engine evaluate()          {engine_s:7.2f} s  {rate:>9,.0f} dossiers/s   (target ≥ {TARGET_RATE:,})")
+    print(f"  hand-written function      {hand_s:7.2f} s  {count / hand_s:>9,.0f} dossiers/s")
+    print(f"  engine ÷ hand-written      {ratio:7.2f}×                       (target ≤ {TARGET_RATIO}×)")
+    print(f"  catalog.evaluate()         {catalog_s:7.2f} s  {count / catalog_s:>9,.0f} dossiers/s   "
+          "(with set selection and hooks)")
+    print(f"  totals equal to the hand-written function: {count - mismatches:,} of {count:,}")
+    missed = []
+    if rate < TARGET_RATE:
+        missed.append(f"engine rate {rate:,.0f}/s < {TARGET_RATE:,}/s")
+    if ratio > TARGET_RATIO:
+        missed.append(f"engine {ratio:.2f}× the hand-written function > {TARGET_RATIO}×")
+    if mismatches or not explained:
+        missed.append(f"{mismatches} totals differ from the hand-written function")
+    return missed
+
+
+def bench_cli(runs: int) -> list[str]:
+    """Whole-process time of `spcncl evaluate` on one dossier."""
+    exe = shutil.which("spcncl", path=os.path.dirname(sys.executable)) or "spcncl"
+    dossier = str(ROOT / "examples" / "dossiers" / "hanoi-2023-vnsteel-council.json")
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "SPCNCL_CACHE_DIR": cache}
+
+        def once(extra_env: dict[str, str]) -> float:
+            start = time.perf_counter()
+            subprocess.run([exe, "evaluate", dossier, "--json"], env={**env, **extra_env}, check=True,
+                           stdout=subprocess.DEVNULL)
+            return time.perf_counter() - start
+
+        cold = statistics.median(once({"SPCNCL_CACHE": "off"}) for _ in range(max(3, runs // 3)))
+        once({})  # fills the cache
+        warm = statistics.median(once({}) for _ in range(runs))
+    print(f"cli: `spcncl evaluate DOSSIER --json` as a whole process, median of {runs} runs")
+    print(f"  warm cache                 {warm:7.3f} s   (target < {TARGET_CLI} s)")
+    print(f"  no cache (validates sets)  {cold:7.3f} s")
+    return [f"spcncl evaluate took {warm:.3f} s ≥ {TARGET_CLI} s"] if warm >= TARGET_CLI else []
+
+
+def main() -> int:
+    """Run the benchmarks; 1 when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dossiers", type=int, default=100_000)
+    parser.add_argument("--cli-runs", type=int, default=15)
+    args = parser.parse_args()
+    print(f"spcncl benchmarks — Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
+    missed = bench_engine(args.dossiers)
+    print()
+    missed += bench_cli(args.cli_runs)
+    print()
+    if missed:
+        print("TARGETS MISSED:\n  " + "\n  ".join(missed))
+        return 1
+    print("all targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
