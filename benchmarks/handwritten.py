@@ -22,8 +22,9 @@ def _bands(value: Decimal, levels: tuple[tuple[str, int, int], ...]) -> int:
     return 0
 
 
-def hanoi_2023_standard(i: dict[str, Any]) -> Decimal | None:
-    """Total of a dossier on hanoi-2023-standard, or None when a prerequisite fails."""
+def hanoi_2023_standard(i: dict[str, Any]) -> dict[str, Any] | None:
+    """The scored table of a dossier on hanoi-2023-standard (criterion points, group subtotals, total, pass), or
+    None when a prerequisite fails."""
     revenue = _d(i["product_revenue"])
     if not (i["hanoi_site"] and i["own_production"] and i["years_in_production"] >= 3 and i["no_violations_24m"]
             and i["standards_conformity"] and i["no_ip_infringement"] and _d(i["equity"]) > 0
@@ -35,24 +36,33 @@ def hanoi_2023_standard(i: dict[str, Any]) -> Decimal | None:
     export_share = _d(i["export_revenue"]) / revenue * H if revenue else Z
     rd_share = _d(i["rd_spend"]) / revenue * H if revenue else Z
     tax_growth = _d(i["tax_paid"]) - _d(i["tax_paid_prev"])
-    total = 0
-    total += _bands(revenue, ((">=", 1000, 10), (">=", 500, 8), (">=", 300, 6), (">=", 200, 4), (">=", 100, 2)))
-    total += _bands(cagr, ((">=", 20, 12), (">=", 12, 9), (">=", 7, 6), (">", 0, 3)))
-    total += _bands(productivity, ((">=", 3, 3), (">=", 2, 2), (">=", 1, 1)))
-    total += _bands(export_share, ((">=", 50, 10), (">=", 30, 8), (">=", 10, 5), (">", 0, 2)))
-    total += min(5, (2 if _d(i["profit_before_tax"]) > 0 else 0) + (2 if tax_growth >= 0 else 0)
-                 + (0 if i["tax_arrears"] else 1))
-    total += {"automated": 8, "semi_automated": 5, "manual": 2}[i["automation_level"]]
-    total += _bands(rd_share, ((">=", 1, 6), (">=", Decimal("0.5"), 4), (">", 0, 2)))
-    total += min(8, sum({"iso9001": 3, "conformity": 3, "other_qms": 2}[q] for q in i["quality"]))
-    total += min(5, sum({"trademark": 2, "patent_or_design": 2, "award": 1}[q] for q in i["ip"]))
-    total += min(8, sum({"permit_compliance": 3, "cleaner_production": 3, "energy_audit": 2}[q]
-                        for q in i["environment"]))
     wage = _d(i["avg_wage_ratio"])
-    total += min(5, (2 if i["jobs_created"] > 0 else 0) + (2 if wage >= Decimal("1.5") else 1 if wage >= Decimal("1.2")
-                                                         else 0) + (1 if i["social_insurance_full"] else 0))
-    total += min(10, _bands(_d(i["local_content"]), ((">=", 60, 6), (">=", 40, 4), (">=", 20, 2)))
-                 + (4 if i["global_supplier"] else 0))
-    total += min(5, sum({"erp": 2, "mes": 2, "traceability": 1}[q] for q in i["digital"]))
-    total += min(5, sum({"energy_efficiency": 2, "renewable": 2, "emissions_accounting": 1}[q] for q in i["green"]))
-    return Decimal(total).quantize(C, rounding=ROUND_HALF_UP)
+    points = {
+        "KT1": _bands(revenue, ((">=", 1000, 10), (">=", 500, 8), (">=", 300, 6), (">=", 200, 4), (">=", 100, 2))),
+        "KT2": _bands(cagr, ((">=", 20, 12), (">=", 12, 9), (">=", 7, 6), (">", 0, 3))),
+        "KT3": _bands(productivity, ((">=", 3, 3), (">=", 2, 2), (">=", 1, 1))),
+        "KT4": _bands(export_share, ((">=", 50, 10), (">=", 30, 8), (">=", 10, 5), (">", 0, 2))),
+        "KT5": min(5, (2 if _d(i["profit_before_tax"]) > 0 else 0) + (2 if tax_growth >= 0 else 0)
+                   + (0 if i["tax_arrears"] else 1)),
+        "CN1": {"automated": 8, "semi_automated": 5, "manual": 2}[i["automation_level"]],
+        "CN2": _bands(rd_share, ((">=", 1, 6), (">=", Decimal("0.5"), 4), (">", 0, 2))),
+        "CN3": min(8, sum({"iso9001": 3, "conformity": 3, "other_qms": 2}[q] for q in i["quality"])),
+        "CN4": min(5, sum({"trademark": 2, "patent_or_design": 2, "award": 1}[q] for q in i["ip"])),
+        "MT1": min(8, sum({"permit_compliance": 3, "cleaner_production": 3, "energy_audit": 2}[q]
+                          for q in i["environment"])),
+        "XH1": min(5, (2 if i["jobs_created"] > 0 else 0)
+                   + (2 if wage >= Decimal("1.5") else 1 if wage >= Decimal("1.2") else 0)
+                   + (1 if i["social_insurance_full"] else 0)),
+        "LT1": min(10, _bands(_d(i["local_content"]), ((">=", 60, 6), (">=", 40, 4), (">=", 20, 2)))
+                   + (4 if i["global_supplier"] else 0)),
+        "CĐ1": min(5, sum({"erp": 2, "mes": 2, "traceability": 1}[q] for q in i["digital"])),
+        "XA1": min(5, sum({"energy_efficiency": 2, "renewable": 2, "emissions_accounting": 1}[q] for q in i["green"])),
+    }
+    groups: dict[str, int] = {}
+    for criterion, value in points.items():
+        group = criterion[:2] if criterion not in ("XA1",) else "CĐ"
+        groups[group] = groups.get(group, 0) + value
+    total = Decimal(sum(points.values())).quantize(C, rounding=ROUND_HALF_UP)
+    return {"criteria": points, "subtotals": {g: Decimal(v).quantize(C, rounding=ROUND_HALF_UP)
+                                              for g, v in groups.items()},
+            "total": total, "passed": total > 70}

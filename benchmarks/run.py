@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,36 +38,50 @@ def bench_engine(count: int) -> list[str]:
     dossiers = [Dossier("hanoi", 2023, hanoi_inputs(rng)) for _ in range(count)]
     raw = [d.inputs for d in dossiers]
 
-    def timed(fn: object) -> tuple[float, list[object]]:
-        best, result = float("inf"), []
-        for _ in range(3):
-            start = time.perf_counter()
-            result = fn()  # type: ignore[operator]
-            best = min(best, time.perf_counter() - start)
-        return best, result
-
-    hand_s, hand_totals = timed(lambda: [hanoi_2023_standard(i) for i in raw])
-    engine_s, evaluations = timed(lambda: [evaluate(cset, d) for d in dossiers])
-    mismatches = sum(1 for e, h in zip(evaluations, hand_totals) if e.total != h)
+    # CPU time of this process, best of several alternating runs: a shared machine's other tenants then count less
+    best = {"hand": float("inf"), "engine": float("inf")}
+    results: dict[str, list[Any]] = {}
+    for _ in range(5):
+        for name, fn in (("hand", lambda: [hanoi_2023_standard(i) for i in raw]),
+                         ("engine", lambda: [evaluate(cset, d) for d in dossiers])):
+            results.pop(name, None)
+            start = time.process_time()
+            results[name] = fn()
+            best[name] = min(best[name], time.process_time() - start)
+    hand_s, engine_s = best["hand"], best["engine"]
+    evaluations, hand_tables = results["engine"], results["hand"]
+    mismatches = sum(1 for e, h in zip(evaluations, hand_tables) if not _same(e, h))
     explained = all(c.explanation for e in evaluations[:100] for c in e.criteria)
-    catalog_s = min(timed(lambda: [catalog.evaluate(d) for d in dossiers[: count // 10]])[0] for _ in range(1)) * 10
+    start = time.process_time()
+    for dossier in dossiers[: count // 10]:
+        catalog.evaluate(dossier)
+    catalog_s = (time.process_time() - start) * 10
     eligible = sum(1 for e in evaluations if e.eligible)
     rate, ratio = count / engine_s, engine_s / hand_s
     print(f"engine: {count:,} dossiers (hanoi-2023-standard, {eligible:,} eligible), explanations on, one core")
+    print("  CPU seconds, best of 5 alternating runs")
     print(f"  engine evaluate()          {engine_s:7.2f} s  {rate:>9,.0f} dossiers/s   (target ≥ {TARGET_RATE:,})")
     print(f"  hand-written function      {hand_s:7.2f} s  {count / hand_s:>9,.0f} dossiers/s")
     print(f"  engine ÷ hand-written      {ratio:7.2f}×                       (target ≤ {TARGET_RATIO}×)")
     print(f"  catalog.evaluate()         {catalog_s:7.2f} s  {count / catalog_s:>9,.0f} dossiers/s   "
           "(with set selection and hooks)")
-    print(f"  totals equal to the hand-written function: {count - mismatches:,} of {count:,}")
+    print(f"  tables equal to the hand-written function's: {count - mismatches:,} of {count:,}")
     missed = []
     if rate < TARGET_RATE:
         missed.append(f"engine rate {rate:,.0f}/s < {TARGET_RATE:,}/s")
     if ratio > TARGET_RATIO:
         missed.append(f"engine {ratio:.2f}× the hand-written function > {TARGET_RATIO}×")
     if mismatches or not explained:
-        missed.append(f"{mismatches} totals differ from the hand-written function")
+        missed.append(f"{mismatches} tables differ from the hand-written function's")
     return missed
+
+
+def _same(evaluation: Any, table: dict[str, Any] | None) -> bool:
+    if table is None:
+        return not evaluation.eligible
+    return (evaluation.total == table["total"] and evaluation.passed == table["passed"]
+            and dict(evaluation.subtotals) == table["subtotals"]
+            and {c.id: c.points for c in evaluation.criteria} == table["criteria"])
 
 
 def bench_cli(runs: int) -> list[str]:

@@ -68,6 +68,7 @@ class Catalog:
         self.criteria_sets: dict[str, CriteriaSet] = self._load_sets()
         self._owners = {s.document["id"]: s.plugin for s in sources}
         self._known_inputs: dict[str, frozenset[str]] = {}
+        self._sets_for: dict[tuple[str, int | None, str | None], list[CriteriaSet]] = {}
         for cset in self.criteria_sets.values():
             self._known_inputs[cset.jurisdiction] = self._known_inputs.get(cset.jurisdiction, frozenset()) | {
                 i.id for i in cset.inputs}
@@ -106,9 +107,14 @@ class Catalog:
     def sets_for(self, jurisdiction: str, year: int | None = None, product_group: str | None = None
                  ) -> list[CriteriaSet]:
         """Criteria sets of a jurisdiction, optionally only those covering `year` and of `product_group`."""
-        return [s for s in self.criteria_sets.values()
+        key = (jurisdiction, year, product_group)
+        found = self._sets_for.get(key)
+        if found is None:
+            found = self._sets_for[key] = [
+                s for s in self.criteria_sets.values()
                 if s.jurisdiction == jurisdiction and (year is None or s.applies_to(year))
                 and (product_group is None or s.product_group == product_group)]
+        return list(found)
 
     def classify(self, jurisdiction: str, year: int, inputs: Mapping[str, Any]) -> str:
         """The product group of a dossier: asked of the plugins, or the only group the year has."""

@@ -188,3 +188,16 @@ def test_aggregations() -> None:
     trimmed = trimmed_mean_of_totals(criteria, preliminary, scores)
     assert trimmed.total == D(10)  # totals 10, 9, 12: drop 12 and 9
     assert mean_of_assigned(criteria, preliminary, {}).points == preliminary
+
+
+def test_fast_path_equals_checking_path_for_every_rule_kind(testland: CriteriaSet) -> None:
+    from spcncl_core.engine.evaluate import evaluate_checked
+
+    fast = testland.compiled.fast_path()
+    variants = [{}, {"x": 50}, {"x": "50.0001", "tags": ["a", "b"]}, {"flag": False, "level": "low"},
+                {"n": None}, {"pct": 49.99}, {"x": 500, "n": 0}, {"x": -5}]
+    for changes in variants:
+        dossier = Dossier("testland", 2024, inputs(**changes))
+        expected = evaluate_checked(testland, dossier)
+        got = fast(dossier.inputs, None, None)
+        assert (got == expected.prerequisite_data) if isinstance(got, tuple) else (got == expected), changes

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.engine.compiled import (
@@ -13,6 +15,7 @@ from spcncl_core.engine.compiled import (
     CompiledPrerequisite,
     CompiledSet,
 )
+from spcncl_core.engine.fastpath import build_fast_path
 from spcncl_core.engine.inputs import make_converter
 from spcncl_core.errors import PluginError
 from spcncl_core.numbers import show
@@ -51,6 +54,13 @@ def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
         return test(total, points)
 
     inputs = tuple(CompiledInput(i.id, i.required, make_converter(i)) for i in cset.inputs)
+    quantum = Decimal(1).scaleb(-cset.rounding_places)
+    kinds, checks = dict(registries.rule_kinds.items()), dict(registries.prerequisite_checks.items())
+
+    def build_fast() -> Callable[..., Any]:
+        return build_fast_path(cset, inputs, tuple(derived), tuple(prerequisites), tuple(criteria), passes, quantum,
+                               kinds, checks)
+
     return CompiledSet(
         inputs=inputs,
         declared=frozenset(i.id for i in cset.inputs),
@@ -64,9 +74,10 @@ def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
         pass_test=passes,
         places=cset.rounding_places,
         score_step=cset.score_step,
-        quantum=Decimal(1).scaleb(-cset.rounding_places),
+        quantum=quantum,
         input_table=tuple((i.id, i.required, i.convert) for i in inputs),
         derived_table=tuple((d.id, d.fn, d.args) for d in derived),
         prerequisite_table=tuple((p.id, p.title, p.check) for p in prerequisites),
         criteria_table=tuple((c.id, c.group, c.max_points, c.max_shown, c.manual, c.score, {}) for c in criteria),
+        build_fast=build_fast,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -74,3 +74,13 @@ class CompiledSet:
     prerequisite_table: tuple[tuple[str, str, CheckFn], ...]
     # (id, group, max_points, max shown, manual, score, cache of " → points of max" texts)
     criteria_table: tuple[tuple[str, str, Decimal, str, bool, ScoreFn, dict[Decimal, str]], ...]
+    # builds the generated straight-line evaluation of valid dossiers (see fastpath.py)
+    build_fast: Callable[[], Callable[..., Any]] | None = None
+    # [fast function or None, evaluations so far]: the fast path is generated once a set is used in bulk
+    jit: list[Any] = field(default_factory=lambda: [None, 0])
+
+    def fast_path(self) -> Callable[..., Any] | None:
+        """The generated fast path, generating it now if needed (None when the set has none)."""
+        if self.jit[0] is None and self.build_fast is not None:
+            self.jit[0] = self.build_fast()
+        return self.jit[0]  # type: ignore[no-any-return]

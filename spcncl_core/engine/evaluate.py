@@ -9,9 +9,13 @@ from typing import Any, NamedTuple
 
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.dossier import Dossier
+from spcncl_core.engine.fastpath import Irregular
 from spcncl_core.engine.inputs import unknown_input_message
 from spcncl_core.errors import DossierError, Problem, did_you_mean
 from spcncl_core.numbers import ZERO, show, to_decimal
+
+FAST_PATH_AFTER = 20  # evaluations of one set before its fast path is generated
+
 
 class PrerequisiteResult(NamedTuple):
     """Whether one prerequisite holds, and why."""
@@ -36,25 +40,61 @@ class CriterionResult(NamedTuple):
     scorers: int
 
 
-class Evaluation(NamedTuple):
+class Evaluation:
     """The result of evaluating a dossier: reproducible from the dossier and the criteria set's content hash.
 
-    An immutable record (a named tuple, for speed in bulk evaluation); `to_dict()` gives the JSON form.
+    Read-only by convention. The per-prerequisite and per-criterion results are stored flat, field after field,
+    in one tuple each (a few objects for the garbage collector to track instead of dozens, which keeps a round of
+    100,000 evaluations cheap to hold) and offered as named records by `prerequisites` and `criteria`;
+    `to_dict()` gives the JSON form.
     """
 
-    criteria_set: str
-    content_hash: str
-    dossier_id: str | None
-    submitted_at: datetime | None
-    eligible: bool
-    passed: bool
-    total: Decimal | None
-    preliminary_total: Decimal | None
-    max_points: Decimal
-    prerequisites: tuple[PrerequisiteResult, ...]
-    criteria: tuple[CriterionResult, ...]
-    subtotals: Mapping[str, Decimal]
-    council_scored: bool
+    __slots__ = ("criteria_set", "content_hash", "dossier_id", "submitted_at", "eligible", "passed", "total",
+                 "preliminary_total", "max_points", "prerequisite_data", "criterion_data", "subtotals",
+                 "council_scored")
+
+    def __init__(self, criteria_set: str, content_hash: str, dossier_id: str | None, submitted_at: datetime | None,
+                 eligible: bool, passed: bool, total: Decimal | None, preliminary_total: Decimal | None,
+                 max_points: Decimal, prerequisite_data: tuple[Any, ...], criterion_data: tuple[Any, ...],
+                 subtotals: Mapping[str, Decimal],
+                 council_scored: bool) -> None:
+        self.criteria_set = criteria_set
+        self.content_hash = content_hash
+        self.dossier_id = dossier_id
+        self.submitted_at = submitted_at
+        self.eligible = eligible
+        self.passed = passed
+        self.total = total
+        self.preliminary_total = preliminary_total
+        self.max_points = max_points
+        self.prerequisite_data = prerequisite_data
+        self.criterion_data = criterion_data
+        self.subtotals = subtotals
+        self.council_scored = council_scored
+
+    @property
+    def prerequisites(self) -> tuple[PrerequisiteResult, ...]:
+        """Each prerequisite: id, title, passed, message."""
+        data, width = self.prerequisite_data, len(PrerequisiteResult._fields)
+        return tuple(PrerequisiteResult._make(data[i:i + width]) for i in range(0, len(data), width))
+
+    @property
+    def criteria(self) -> tuple[CriterionResult, ...]:
+        """Each criterion's result, in the set's order (empty when not eligible)."""
+        data, width = self.criterion_data, len(CriterionResult._fields)
+        return tuple(CriterionResult._make(data[i:i + width]) for i in range(0, len(data), width))
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Evaluation) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Evaluation({self.criteria_set!r}, dossier={self.dossier_id!r}, eligible={self.eligible}, "
+                f"total={self.total}, passed={self.passed})")
 
     def failed_prerequisites(self) -> tuple[PrerequisiteResult, ...]:
         """The prerequisites that did not hold."""
@@ -110,7 +150,34 @@ def evaluate(criteria_set: CriteriaSet, dossier: Dossier,
     in `known_inputs` (inputs other sets of the jurisdiction declare) and an error otherwise. Every problem is
     reported at once in a DossierError.
     """
-    # This is the hot path of every bulk evaluation: locals and plain tuples on purpose.
+    cs = criteria_set.compiled
+    jit = cs.jit
+    fast = jit[0]
+    if fast is None:
+        jit[1] += 1
+        if jit[1] == FAST_PATH_AFTER:  # generating costs a few milliseconds: worth it only for bulk work
+            fast = cs.fast_path()
+    if fast is not None and not scores and not dossier.self_assessment:
+        raw = dossier.inputs
+        declared = cs.declared
+        if declared.issuperset(raw) or (known_inputs is not None
+                                        and all(k in declared or k in known_inputs for k in raw)):
+            try:
+                result = fast(raw, dossier.id, dossier.submitted_at)
+            except (Irregular, ValueError, TypeError):
+                pass  # the checking path reports every problem
+            else:
+                if type(result) is Evaluation:
+                    return result
+                return Evaluation(criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at,
+                                  False, False, None, None, criteria_set.total_points, result, (), {}, False)
+    return evaluate_checked(criteria_set, dossier, scores, known_inputs=known_inputs)
+
+
+def evaluate_checked(criteria_set: CriteriaSet, dossier: Dossier,
+                     scores: Mapping[str, Mapping[str, Any]] | None = None, *,
+                     known_inputs: Collection[str] | None = None) -> Evaluation:
+    """`evaluate` without the generated fast path: checks every input and reports every problem. Same results."""
     cs = criteria_set.compiled
     raw = dossier.inputs
     get = raw.get
@@ -147,7 +214,7 @@ def evaluate(criteria_set: CriteriaSet, dossier: Dossier,
         passed, message = check(values)
         if not passed:
             eligible = False
-        prerequisites.append(PrerequisiteResult(prerequisite_id, title, passed, message))
+        prerequisites += (prerequisite_id, title, passed, message)
     if not eligible:
         return Evaluation(criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at, False, False,
                           None, None, criteria_set.total_points, tuple(prerequisites), (), {}, False)
@@ -189,13 +256,13 @@ def evaluate(criteria_set: CriteriaSet, dossier: Dossier,
         rounded = quantize(exact, quantum, ROUND_HALF_UP)
         if scorers and scorers[cid]:
             count = scorers[cid]
-            results.append(CriterionResult(
+            results.extend((
                 cid, group, rounded, maximum,
                 f"council: mean of {count} member{'s' if count > 1 else ''} → {show(rounded)} of {max_shown}; "
                 f"preliminary: {explanations[cid]}", preliminary[cid], assessed.get(cid), rounded, count))
         else:
-            results.append(CriterionResult(cid, group, rounded, maximum, explanations[cid], preliminary[cid],
-                                           assessed.get(cid), None, 0))
+            results.extend((cid, group, rounded, maximum, explanations[cid], preliminary[cid], assessed.get(cid),
+                            None, 0))
     total = quantize(total, quantum, ROUND_HALF_UP)
     return Evaluation(
         criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at, True, cs.pass_test(total),
