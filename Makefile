@@ -1,0 +1,36 @@
+# spcncl — `make run` and `make test` do all the set-up from a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEPS := setup.cfg pyproject.toml examples/spcncl-hue/setup.cfg
+
+.PHONY: install run test bench clean
+
+$(STAMP): $(DEPS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spcncl needs Python 3.11 or newer (set PYTHON=python3.11 …)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,postgresql]' -e ./examples/spcncl-hue
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/spcncl plugins
+	@echo
+	$(BIN)/spcncl criteria list
+	@echo
+	@for dossier in examples/dossiers/*; do \
+		echo "=== spcncl evaluate $$dossier"; \
+		$(BIN)/spcncl evaluate "$$dossier" || exit $$?; echo; \
+	done
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info examples/spcncl-hue/*.egg-info .pytest_cache
