@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from spcncl_core.errors import DossierError, Problem
+from spcncl_core.errors import DossierError, Problem, did_you_mean
 
 DOSSIER_KEYS = ("jurisdiction", "year", "inputs", "self_assessment", "council_scores", "id", "product",
                 "enterprise", "submitted_at", "note")
@@ -45,8 +45,6 @@ def dossier_from_mapping(data: Any, where: str = "dossier") -> DossierFile:
         raise DossierError([Problem(where, "must be a mapping with jurisdiction, year and inputs")])
     for key in data:
         if key not in DOSSIER_KEYS:
-            from spcncl_core.errors import did_you_mean
-
             problems.append(Problem(str(key), f"unknown key{did_you_mean(str(key), DOSSIER_KEYS)}; "
                                               f"allowed: {', '.join(DOSSIER_KEYS)}"))
     jurisdiction = data.get("jurisdiction")

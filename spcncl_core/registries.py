@@ -29,15 +29,10 @@ except AttributeError:  # pragma: no cover
     _YamlLoader = yaml.SafeLoader
 
 
-class _NamedRegistry(Generic[T]):
-    """Named things contributed by plugins; a name registered twice is an error naming both plugins."""
+class _Owned:
+    """Knows which plugin is registering, so that clashes and errors can name it."""
 
-    what = "item"
-
-    def __init__(self) -> None:
-        self._items: dict[str, T] = {}
-        self._owners: dict[str, str] = {}
-        self._plugin = "(registered directly)"
+    _plugin = "(registered directly)"
 
     @contextmanager
     def owned_by(self, plugin: str) -> Iterator[None]:
@@ -47,6 +42,16 @@ class _NamedRegistry(Generic[T]):
             yield
         finally:
             self._plugin = previous
+
+
+class _NamedRegistry(_Owned, Generic[T]):
+    """Named things contributed by plugins; a name registered twice is an error naming both plugins."""
+
+    what = "item"
+
+    def __init__(self) -> None:
+        self._items: dict[str, T] = {}
+        self._owners: dict[str, str] = {}
 
     def _add(self, name: str, item: T) -> None:
         if name in self._items:
@@ -133,21 +138,11 @@ class CriteriaSetSource:
 
 
 @dataclass
-class CriteriaSetRegistry:
+class CriteriaSetRegistry(_Owned):
     """Criteria-set documents contributed by plugins, read from YAML files or given as mappings."""
 
     sources: list[CriteriaSetSource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    _plugin: str = "(registered directly)"
-
-    @contextmanager
-    def owned_by(self, plugin: str) -> Iterator[None]:
-        """Attribute everything added inside the block to `plugin`."""
-        previous, self._plugin = self._plugin, plugin
-        try:
-            yield
-        finally:
-            self._plugin = previous
 
     def add_file(self, path: str | os.PathLike[str] | Traversable, label: str | None = None) -> None:
         """Add a YAML criteria-set file; `label` is how errors name it (default: the path)."""

@@ -122,12 +122,7 @@ class Choice(RuleKind):
     description = "choice {of, points: {option: points}}"
 
     def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
-        data = ctx.load(_schemas().CHOICE, params, path)
-        if data is None:
-            return None
-        if ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"choice"})):
-            _check_options(data, path, ctx)
-        return (data["of"], tuple(data["points"].items()))
+        return _parse_points_table(params, path, ctx, "choice")
 
     def compile(self, rule: Any) -> ScoreFn:
         of, table = rule
@@ -146,7 +141,13 @@ class Choice(RuleKind):
         return f"{of}: " + "; ".join(f"{k} {show(v)}" for k, v in table)
 
 
-def _check_options(data: dict[str, Any], path: str, ctx: RuleContext) -> None:
+def _parse_points_table(params: Any, path: str, ctx: RuleContext, input_type: str) -> Any | None:
+    """`{of, points: {option: points}}` for a choice or set input: (input id, ((option, points), …))."""
+    data = ctx.load(_schemas().CHOICE, params, path)
+    if data is None:
+        return None
+    if not ctx.ref_input(join_path(path, "of"), data["of"], frozenset({input_type})):
+        return (data["of"], tuple(data["points"].items()))
     options = ctx.options.get(data["of"], ())
     for option, points in data["points"].items():
         at = join_path(join_path(path, "points"), option)
@@ -154,6 +155,7 @@ def _check_options(data: dict[str, Any], path: str, ctx: RuleContext) -> None:
             ctx.problem(at, f"'{option}' is not an option of '{data['of']}'{did_you_mean(option, options)}; "
                             f"options: {', '.join(options)}")
         ctx.check_points(at, points)
+    return (data["of"], tuple(data["points"].items()))
 
 
 class Items(RuleKind):
@@ -163,12 +165,7 @@ class Items(RuleKind):
     description = "items {of, points: {item: points}}, summed, capped at max_points"
 
     def parse(self, params: Any, path: str, ctx: RuleContext) -> Any | None:
-        data = ctx.load(_schemas().CHOICE, params, path)
-        if data is None:
-            return None
-        if ctx.ref_input(join_path(path, "of"), data["of"], frozenset({"set"})):
-            _check_options(data, path, ctx)
-        return (data["of"], tuple(data["points"].items()))
+        return _parse_points_table(params, path, ctx, "set")
 
     def compile(self, rule: Any) -> ScoreFn:
         of, table = rule
