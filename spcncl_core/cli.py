@@ -108,9 +108,10 @@ def cmd_criteria_show(catalog: Catalog, args: argparse.Namespace) -> int:
     if s.legal_basis:
         print("legal basis: " + "; ".join(s.legal_basis))
     print(f"content hash: {s.content_hash}\n")
-    print(table(["prerequisite", "title", "rule"],
-                [[p.id, _text(p.title, lang), p.description] for p in s.prerequisites]))
-    print()
+    if s.prerequisites:
+        print(table(["prerequisite", "title", "rule"],
+                    [[p.id, _text(p.title, lang), p.description] for p in s.prerequisites]))
+        print()
     rows = []
     for g in s.groups:
         for c in g.criteria:
@@ -185,8 +186,9 @@ def _print_evaluation(e: Evaluation, s: CriteriaSet, lang: str, meta: dict[str, 
     if s.provenance != "official":
         print(f"provenance: {s.provenance.upper()} — not the official point table")
     print()
-    print(table(["prerequisite", "", "check"],
-                [[p.id, "✓" if p.passed else "✗", p.message] for p in e.prerequisites]))
+    if e.prerequisites:
+        print(table(["prerequisite", "", "check"],
+                    [[p.id, "✓" if p.passed else "✗", p.message] for p in e.prerequisites]))
     if not e.eligible:
         failed = ", ".join(p.id for p in e.failed_prerequisites())
         print(f"\nNOT ELIGIBLE: prerequisite{'s' if len(e.failed_prerequisites()) > 1 else ''} {failed} not met; "
