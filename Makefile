@@ -16,15 +16,19 @@ $(STAMP): $(DEPS)
 
 install: $(STAMP)
 
+DATABASE_URL ?= sqlite:///spcncl.sqlite
+
 run: install
 	$(BIN)/spcncl plugins
 	@echo
 	$(BIN)/spcncl criteria list
 	@echo
-	@for dossier in examples/dossiers/*; do \
-		echo "=== spcncl evaluate $$dossier"; \
-		$(BIN)/spcncl evaluate "$$dossier" || exit $$?; echo; \
-	done
+	$(BIN)/spcncl evaluate examples/dossiers/hanoi-2023-vnsteel-council.json
+	@echo
+	$(BIN)/spcncl demo --reset --database-url $(DATABASE_URL)
+	@echo
+	$(BIN)/spcncl round report --year 2023 --database-url $(DATABASE_URL)
+	$(BIN)/spcncl audit verify --database-url $(DATABASE_URL)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

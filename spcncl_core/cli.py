@@ -206,6 +206,12 @@ def _print_evaluation(e: Evaluation, s: CriteriaSet, lang: str, meta: dict[str, 
     print(f"total {show(e.total)} of {show(e.max_points)} ({groups}); pass: total {s.pass_rule} → {verdict}")
 
 
+def _is_record_error(exc: Exception) -> bool:
+    from spcncl_core.errors import RecordError
+
+    return isinstance(exc, RecordError)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for `spcncl`."""
     parser = argparse.ArgumentParser(prog="spcncl", description="Criteria sets and scoring for key industrial "
@@ -239,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", metavar="ID", help="criteria set to use (default: chosen by the jurisdiction's plugin)")
     p.add_argument("--lang", default="vi", choices=("vi", "en"))
     p.set_defaults(fn=cmd_evaluate)
+    from spcncl_core.cli_records import add_commands  # imports no database code until a command runs
+
+    add_commands(sub, with_json)
     return parser
 
 
@@ -257,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except SpcnclError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_BAD_INPUT if _is_record_error(exc) else EXIT_ERROR
     except BrokenPipeError:  # e.g. `spcncl criteria show … | head`
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - a traceback is no answer for an official

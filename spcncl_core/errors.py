@@ -64,3 +64,27 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ' (did you mean 'x'?)' for the closest choice, or '' when none is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class RecordError(SpcnclError):
+    """A request on the records of a round that the rules of the programme refuse; the message says why."""
+
+
+class NotFoundError(RecordError):
+    """No such record (round, dossier, member, certificate, …)."""
+
+
+class IllegalTransitionError(RecordError):
+    """A dossier cannot go from its state to the one asked for; the message lists the allowed transitions."""
+
+
+class LockedError(RecordError):
+    """The record is locked: a round's criteria sets once scoring started, a submitted scoring form, …"""
+
+
+class StaleEditError(RecordError):
+    """Someone else changed the record since it was read (optimistic locking); reload and apply again."""
+
+
+class PermissionDeniedError(RecordError):
+    """The person acting may not do this (a conflicted member, a form that is not theirs, …)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -57,6 +58,43 @@ def register(pm: PluginManager) -> Iterator[object]:
         for plugin in added:
             if pm.is_registered(plugin):
                 pm.unregister(plugin)
+
+
+TEST_DATABASE_ENV = "SPCNCL_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A database migrated to the newest schema: PostgreSQL when SPCNCL_TEST_DATABASE_URL names one, else an
+    SQLite file. Migrated down and up once first, so the migrations themselves are tested on that database."""
+    from spcncl_core.db.base import make_engine
+    from spcncl_core.db.migrate import downgrade, upgrade
+
+    url = os.environ.get(TEST_DATABASE_ENV) or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    eng = make_engine(url)
+    downgrade(eng, "base")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Any) -> Iterator[Any]:
+    """A session on emptied tables; the test commits as the services' callers do."""
+    from sqlalchemy import text
+
+    from spcncl_core.db.base import Base, make_session_factory
+
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f"DELETE FROM {name}"))
+    factory = make_session_factory(engine)
+    with factory() as db_session:
+        yield db_session
 
 
 MINIMAL_SET = {

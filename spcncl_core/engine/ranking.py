@@ -47,14 +47,17 @@ def _when(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="minutes")
 
 
-def rank(evaluations: Sequence[Evaluation], criteria_set: CriteriaSet) -> list[RankedEntry]:
+def rank(evaluations: Sequence[Evaluation], criteria_set: CriteriaSet, *, all_sets: bool = False
+         ) -> list[RankedEntry]:
     """Rank the eligible evaluations of one criteria set; Top N (the set's `top`) is drawn from those that pass.
 
-    Evaluations still tied after every tie-break share a position; if such a tie straddles the Nth place, all of
-    them are in the Top N and their `tie_break` says so, for the council to settle.
+    With `all_sets`, evaluations of every set are ranked together under `criteria_set`'s Top N and tie-breaks (a
+    round whose product groups share one Top 10, as Hanoi's does). Evaluations still tied after every tie-break
+    share a position; if such a tie straddles the Nth place, all of them are in the Top N and their `tie_break`
+    says so, for the council to settle.
     """
     ties = criteria_set.tie_breaks
-    eligible = [e for e in evaluations if e.eligible and e.criteria_set == criteria_set.id]
+    eligible = [e for e in evaluations if e.eligible and (all_sets or e.criteria_set == criteria_set.id)]
     ordered = sorted(eligible, key=cmp_to_key(lambda a, b: _compare(a, b, ties)[0]))
     entries: list[RankedEntry] = []
     position = 0

@@ -1,0 +1,194 @@
+"""`spcncl` commands on the records of a programme: db, demo, round report, audit, certificate.
+
+Kept apart from cli.py so that the criteria commands never import SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from spcncl_core.catalog import Catalog
+from spcncl_core.numbers import show
+from spcncl_core.tables import table
+
+
+def add_commands(sub: Any, with_json: Any) -> None:
+    """Register the records commands on the top-level subparsers."""
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--database-url", help="database URL (default: $SPCNCL_DATABASE_URL, else "
+                                              "sqlite:///spcncl.sqlite); postgresql://… uses psycopg 3")
+        return p
+
+    db = sub.add_parser("db", help="database schema (Alembic migrations)")
+    dsub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    with_db(dsub.add_parser("upgrade", help="create or migrate the schema to the newest revision")).set_defaults(
+        fn=cmd_db_upgrade)
+    with_db(dsub.add_parser("current", help="show the schema revision")).set_defaults(fn=cmd_db_current)
+    p = with_db(sub.add_parser("demo", help="load the demo 2023 round (synthetic figures) and demo users"))
+    p.add_argument("--reset", action="store_true", help="empty the database first")
+    p.set_defaults(fn=cmd_demo)
+    rnd = sub.add_parser("round", help="programme rounds")
+    rsub = rnd.add_subparsers(dest="round_command", required=True, metavar="ACTION")
+    p = with_json(with_db(rsub.add_parser("report", help="ranking, Top N, pass/fail, open comments, certificates")))
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--jurisdiction", default="hanoi")
+    p.set_defaults(fn=cmd_round_report)
+    aud = sub.add_parser("audit", help="the audit log")
+    asub = aud.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    with_json(with_db(asub.add_parser("verify", help="check the hash chain: detects edited or deleted entries"))
+              ).set_defaults(fn=cmd_audit_verify)
+    cert = sub.add_parser("certificate", help="certificates of recognised products")
+    csub = cert.add_subparsers(dest="certificate_command", required=True, metavar="ACTION")
+    p = with_json(with_db(csub.add_parser("check", help="look a certificate up by its number")))
+    p.add_argument("number")
+    p.set_defaults(fn=cmd_certificate_check)
+
+
+@contextmanager
+def _session(args: argparse.Namespace) -> Iterator[Any]:
+    from spcncl_core.db.base import make_engine, make_session_factory
+
+    engine = make_engine(args.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def cmd_db_upgrade(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Migrate the schema to the newest revision."""
+    from spcncl_core.db.base import make_engine
+    from spcncl_core.db.migrate import current, upgrade
+
+    engine = make_engine(args.database_url)
+    upgrade(engine)
+    print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current(engine)}")
+    engine.dispose()
+    return 0
+
+
+def cmd_db_current(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Print the schema revision."""
+    from spcncl_core.db.base import make_engine
+    from spcncl_core.db.migrate import current
+
+    engine = make_engine(args.database_url)
+    print(current(engine) or "empty (run `spcncl db upgrade`)")
+    engine.dispose()
+    return 0
+
+
+def cmd_demo(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Load the demo round and users."""
+    from spcncl_core import demo
+    from spcncl_core.db.base import make_engine
+    from spcncl_core.db.migrate import downgrade, upgrade
+
+    engine = make_engine(args.database_url)
+    if args.reset:
+        downgrade(engine, "base")
+    upgrade(engine)
+    engine.dispose()
+    with _session(args) as session:
+        print("building the demo 2023 round (synthetic figures) …")
+        built = demo.build_round(session, catalog, progress=lambda message: print(f"  {message}"))
+        names = demo.create_demo_users(session)
+        session.commit()
+    print(f"demo loaded: {len(built.dossiers)} dossiers; users {', '.join(names)} "
+          f"(password: {demo.DEMO_PASSWORD})")
+    return 0
+
+
+def cmd_round_report(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Print a round's ranking, Top N, pass/fail, open comments and certificates."""
+    from spcncl_core.services import publication, recognition, results, rounds
+
+    with _session(args) as session:
+        round_ = rounds.get_round(session, args.jurisdiction, args.year)
+        rows = results.round_results(session, round_)
+        comments = publication.open_comments(session, round_)
+        certificates = {c.dossier_id: recognition.check_certificate(session, c.number)
+                        for c in _certificates(session, round_)}
+        data = [{"position": r.position, "dossier": d.number, "product": d.product.name,
+                 "enterprise": d.product.enterprise.name, "product_group": d.product_group, "state": d.state,
+                 "eligible": r.eligible, "total": None if r.total is None else float(r.total), "passed": r.passed,
+                 "top": r.top, "tie_break": r.tie_break,
+                 "certificate": certificates[d.id].number if d.id in certificates else None} for d, r in rows]
+        if args.json:
+            print(json.dumps({"round": {"jurisdiction": round_.jurisdiction_id, "year": round_.year,
+                                        "title": round_.title},
+                              "results": data, "open_comments": len(comments),
+                              "certificates": [vars(c) | {"valid_from": str(c.valid_from),
+                                                          "valid_until": str(c.valid_until)}
+                                               for c in certificates.values()]},
+                             ensure_ascii=False, indent=2))
+            return 0
+        print(f"{round_.title}\n")
+        print(table(["#", "dossier", "product", "group", "total", "result", "top", "certificate"],
+                    [[r["position"] or "", r["dossier"], _cut(r["product"], 34), r["product_group"],
+                      "" if r["total"] is None else show(next(x for d, x in rows if d.number == r["dossier"]).total),
+                      "✓ đạt" if r["passed"] else ("✗ không đủ điều kiện" if not r["eligible"] else "✗ không đạt"),
+                      "TOP" if r["top"] else "", r["certificate"] or ""] for r in data], right=(0, 4)))
+        eligible = [r for r in data if r["eligible"]]
+        top = [r for r in data if r["top"]]
+        print(f"\nregistered {len(data)}; eligible {len(eligible)} of "
+              f"{len({r['enterprise'] for r in eligible})} enterprises; passed {sum(r['passed'] for r in data)}; "
+              f"Top {len(top)} of {len({r['enterprise'] for r in top})} enterprises; open comments {len(comments)}; "
+              f"certificates {len(certificates)}")
+        ties = [r for r in data if r["tie_break"]]
+        for r in ties:
+            print(f"  tie at {r['position']}: {r['dossier']}: {r['tie_break']}")
+    return 0
+
+
+def _certificates(session: Any, round_: Any) -> list[Any]:
+    from sqlalchemy import select
+
+    from spcncl_core.db.models import Certificate, Dossier
+
+    return list(session.scalars(select(Certificate).join(Dossier, Dossier.id == Certificate.dossier_id)
+                                .where(Dossier.round_id == round_.id).order_by(Certificate.number)))
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_audit_verify(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Verify the audit log's hash chain; exit 1 when an entry was edited or deleted."""
+    from spcncl_core.services import audit
+
+    with _session(args) as session:
+        report = audit.verify(session)
+    if args.json:
+        print(json.dumps({"entries": report.entries, "ok": report.ok, "problems": list(report.problems)},
+                         ensure_ascii=False, indent=2))
+    elif report.ok:
+        print(f"audit log intact: {report.entries} entries, hash chain verified")
+    else:
+        print(f"AUDIT LOG TAMPERED: {len(report.problems)} problem(s) in {report.entries} entries")
+        for problem in report.problems:
+            print(f"  {problem}")
+    return 0 if report.ok else 1
+
+
+def cmd_certificate_check(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Look a certificate up by number."""
+    from spcncl_core.services import recognition
+
+    with _session(args) as session:
+        status = recognition.check_certificate(session, args.number, date.today())
+    if args.json:
+        print(json.dumps(vars(status) | {"valid_from": str(status.valid_from),
+                                         "valid_until": str(status.valid_until)}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{status.number}: {status.product} — {status.enterprise}; valid {status.valid_from:%d/%m/%Y}–"
+              f"{status.valid_until:%d/%m/%Y}; {status.status.upper()}"
+              + (f" ({status.revocation_reason})" if status.revocation_reason else ""))
+    return 0

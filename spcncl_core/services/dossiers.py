@@ -1,0 +1,133 @@
+"""Dossiers: registration, submission and the state machine of DOMAIN.md §2."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spcncl_core.catalog import Catalog
+from spcncl_core.db.base import utcnow
+from spcncl_core.db.models import Dossier, Enterprise, Product, Round
+from spcncl_core.dossier import Dossier as EngineDossier
+from spcncl_core.engine.evaluate import evaluate
+from spcncl_core.errors import IllegalTransitionError, LockedError, NotFoundError, RecordError, StaleEditError
+from spcncl_core.services import audit
+from spcncl_core.services.rounds import criteria_set_for
+
+# state → the states it may move to
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("submitted",),
+    "submitted": ("eligible", "ineligible", "draft"),
+    "eligible": ("preliminarily_scored", "ineligible"),
+    "ineligible": ("eligible",),
+    "preliminarily_scored": ("council_scored", "ineligible"),
+    "council_scored": ("published", "preliminarily_scored"),
+    "published": ("recognised", "not_recognised", "council_scored"),
+    "recognised": ("expired", "revoked"),
+    "not_recognised": (),
+    "expired": (),
+    "revoked": (),
+}
+STATES = tuple(TRANSITIONS)
+STATE_LABELS_VI = {
+    "draft": "Nháp", "submitted": "Đã nộp", "eligible": "Đủ điều kiện", "ineligible": "Không đủ điều kiện",
+    "preliminarily_scored": "Đã chấm sơ bộ", "council_scored": "Hội đồng đã chấm", "published": "Đã công khai",
+    "recognised": "Được công nhận", "not_recognised": "Không được công nhận", "expired": "Hết hiệu lực",
+    "revoked": "Bị thu hồi",
+}
+
+
+def move(session: Session, actor: str, dossier: Dossier, to_state: str, reason: str | None = None) -> None:
+    """Move a dossier to `to_state`, or refuse with the transitions allowed from where it is."""
+    allowed = TRANSITIONS.get(dossier.state, ())
+    if to_state not in allowed:
+        options = ", ".join(allowed) if allowed else "none (a final state)"
+        raise IllegalTransitionError(f"dossier {dossier.number} is {dossier.state}: it cannot become {to_state}; "
+                                     f"allowed from {dossier.state}: {options}")
+    before = dossier.state
+    dossier.state = to_state
+    session.flush()
+    audit.record(session, actor, "dossier.state", "dossier", dossier.number, before=before, after=to_state,
+                 reason=reason)
+
+
+def enterprise(session: Session, code: str, name: str, **fields: Any) -> Enterprise:
+    """The enterprise with this code, created (or its details updated) as given."""
+    found = session.scalar(select(Enterprise).where(Enterprise.code == code))
+    if found is None:
+        found = Enterprise(code=code, name=name, **fields)
+        session.add(found)
+    else:
+        found.name = name
+        for key, value in fields.items():
+            setattr(found, key, value)
+    session.flush()
+    return found
+
+
+def product(session: Session, enterprise_: Enterprise, name: str, sector: str | None = None) -> Product:
+    """The enterprise's product of this name, created if new."""
+    found = session.scalar(select(Product).where(Product.enterprise_id == enterprise_.id, Product.name == name))
+    if found is None:
+        found = Product(enterprise=enterprise_, name=name, sector=sector)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def register(session: Session, actor: str, round_: Round, product_: Product, number: str,
+             inputs: dict[str, Any], self_assessment: dict[str, Any] | None = None) -> Dossier:
+    """Register a product in a round as a draft dossier."""
+    if session.scalar(select(Dossier).where(Dossier.round_id == round_.id, Dossier.product_id == product_.id)):
+        raise RecordError(f"{product_.name} is registered in the {round_.year} round already")
+    dossier = Dossier(round=round_, product=product_, number=number, state="draft", inputs=dict(inputs),
+                      self_assessment=dict(self_assessment or {}))
+    session.add(dossier)
+    session.flush()
+    audit.record(session, actor, "dossier.registered", "dossier", number, after={"product": product_.name})
+    return dossier
+
+
+def get(session: Session, round_: Round, number: str) -> Dossier:
+    """A round's dossier by its number."""
+    found = session.scalar(select(Dossier).where(Dossier.round_id == round_.id, Dossier.number == number))
+    if found is None:
+        raise NotFoundError(f"no dossier {number} in the {round_.year} round")
+    return found
+
+
+def update(session: Session, actor: str, dossier: Dossier, expected_version: int,
+           inputs: dict[str, Any] | None = None, self_assessment: dict[str, Any] | None = None) -> Dossier:
+    """Change a draft's inputs or self-assessment; refused if someone changed it since `expected_version`."""
+    if dossier.version != expected_version:
+        raise StaleEditError(f"dossier {dossier.number} was changed by someone else (version {dossier.version}, "
+                             f"you edited version {expected_version}); reload it and apply your change again")
+    if dossier.state != "draft":
+        raise LockedError(f"dossier {dossier.number} is {dossier.state}: only a draft can be edited")
+    before = {"inputs": dossier.inputs, "self_assessment": dossier.self_assessment}
+    if inputs is not None:
+        dossier.inputs = dict(inputs)
+    if self_assessment is not None:
+        dossier.self_assessment = dict(self_assessment)
+    session.flush()
+    audit.record(session, actor, "dossier.updated", "dossier", dossier.number, before=before,
+                 after={"inputs": dossier.inputs, "self_assessment": dossier.self_assessment})
+    return dossier
+
+
+def submit(session: Session, catalog: Catalog, actor: str, dossier: Dossier,
+           submitted_at: datetime | None = None) -> Dossier:
+    """Submit a draft: its inputs are checked against its product group's criteria set (every problem at once)."""
+    round_ = dossier.round
+    group = catalog.classify(round_.jurisdiction_id, round_.year, dossier.inputs)
+    cset = criteria_set_for(session, catalog, round_, group)
+    engine_dossier = EngineDossier(round_.jurisdiction_id, round_.year, dossier.inputs, dossier.self_assessment,
+                                   dossier.number)
+    evaluate(cset, engine_dossier, known_inputs=catalog.known_inputs(round_.jurisdiction_id))  # raises DossierError
+    dossier.product_group = group
+    dossier.submitted_at = submitted_at or utcnow()
+    move(session, actor, dossier, "submitted")
+    return dossier

@@ -1,0 +1,121 @@
+"""Results: council scores aggregated by each set's rule, ranking and Top N with recorded tie-breaks, and the
+triangulation of self-assessed, preliminary and council points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from spcncl_core.catalog import Catalog
+from spcncl_core.db.models import Dossier, Result, Round
+from spcncl_core.engine.evaluate import Evaluation
+from spcncl_core.engine.ranking import rank
+from spcncl_core.services import audit
+from spcncl_core.services.dossiers import move
+from spcncl_core.services.rounds import criteria_set_for
+from spcncl_core.services.screening import engine_evaluation
+from spcncl_core.services.scoring import member_scores, round_scores
+
+SCORED = ("preliminarily_scored", "council_scored")
+
+
+def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
+    return [{"id": c.id, "group": c.group, "points": str(c.points), "max_points": str(c.max_points),
+             "preliminary": str(c.preliminary), "council": None if c.council is None else str(c.council),
+             "self_assessed": None if c.self_assessed is None else str(c.self_assessed), "scorers": c.scorers,
+             "explanation": c.explanation} for c in evaluation.criteria]
+
+
+def compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> list[Result]:
+    """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N.
+
+    Dossiers with council scores become council_scored. Results record the criteria set's content hash.
+    """
+    dossiers = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
+                                                          Dossier.state.in_((*SCORED, "ineligible")))
+                                    .order_by(Dossier.number)))
+    evaluations: dict[int, Evaluation] = {}
+    by_group: dict[str, list[Evaluation]] = {}
+    scores = round_scores(session, round_)
+    for dossier in dossiers:
+        if dossier.state == "ineligible":
+            continue
+        evaluation = engine_evaluation(session, catalog, dossier, scores.get(dossier.id))
+        evaluations[dossier.id] = evaluation
+        by_group.setdefault(dossier.product_group or "", []).append(evaluation)
+    places = {}
+    sets = [criteria_set_for(session, catalog, round_, group) for group in sorted(by_group)]
+    if sets and len({(s.top, s.tie_breaks) for s in sets}) == 1:
+        # the product groups share one ranking and one Top N (Hanoi's Top 10 is the round's)
+        for entry in rank(list(evaluations.values()), sets[0], all_sets=True):
+            places[entry.evaluation.dossier_id] = entry
+    else:
+        for cset in sets:
+            for entry in rank(by_group[cset.product_group], cset):
+                places[entry.evaluation.dossier_id] = entry
+    session.execute(delete(Result).where(Result.dossier_id.in_([d.id for d in dossiers])))
+    results = []
+    for dossier in dossiers:
+        evaluation = evaluations.get(dossier.id)
+        if evaluation is None:
+            cset = criteria_set_for(session, catalog, round_, dossier.product_group or "")
+            results.append(Result(dossier_id=dossier.id, criteria_set_id=cset.id, content_hash=cset.content_hash,
+                                  eligible=False, total=None, passed=False, subtotals={}, criteria=[]))
+            continue
+        place = places.get(dossier.number)
+        results.append(Result(
+            dossier_id=dossier.id, criteria_set_id=evaluation.criteria_set, content_hash=evaluation.content_hash,
+            eligible=True, total=evaluation.total, passed=evaluation.passed,
+            position=place.position if place else None, top=bool(place and place.top),
+            tie_break=place.tie_break if place else None,
+            subtotals={g: str(v) for g, v in evaluation.subtotals.items()}, criteria=_criteria_json(evaluation)))
+        if evaluation.council_scored and dossier.state == "preliminarily_scored":
+            move(session, actor, dossier, "council_scored")
+    session.add_all(results)
+    session.flush()
+    audit.record(session, actor, "results.computed", "round", round_.id,
+                 after={"dossiers": len(results), "passed": sum(r.passed for r in results),
+                        "top": sorted(d.number for d in dossiers if places.get(d.number) and places[d.number].top)})
+    return results
+
+
+def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result]]:
+    """Stored results of a round, best first (ineligible last)."""
+    rows = session.execute(select(Dossier, Result).join(Result, Result.dossier_id == Dossier.id)
+                           .where(Dossier.round_id == round_.id)).all()
+    return sorted(((d, r) for d, r in rows),
+                  key=lambda dr: (not dr[1].eligible, dr[1].position or 10**9, dr[0].product_group or "",
+                                  dr[0].number))
+
+
+@dataclass(frozen=True)
+class TriangulationRow:
+    """Self-assessed, preliminary and council points of one criterion, and whether they differ beyond a margin."""
+
+    criterion_id: str
+    max_points: Decimal
+    self_assessed: Decimal | None
+    preliminary: Decimal
+    council: Decimal | None
+    flags: tuple[str, ...]
+
+
+def triangulation(session: Session, catalog: Catalog, dossier: Dossier,
+                  margin: Decimal = Decimal(2)) -> list[TriangulationRow]:
+    """Compare, criterion by criterion, what the enterprise claimed, what the working group computed and what the
+    council gave; flag gaps larger than `margin` points."""
+    evaluation = engine_evaluation(session, catalog, dossier, member_scores(session, dossier) or None)
+    rows = []
+    for c in evaluation.criteria:
+        flags = []
+        if c.self_assessed is not None and abs(c.self_assessed - c.preliminary) > margin:
+            flags.append(f"self-assessed {c.self_assessed} vs preliminary {c.preliminary}")
+        if c.council is not None and abs(c.council - c.preliminary) > margin:
+            flags.append(f"council {c.council} vs preliminary {c.preliminary}")
+        if c.council is not None and c.self_assessed is not None and abs(c.council - c.self_assessed) > margin:
+            flags.append(f"council {c.council} vs self-assessed {c.self_assessed}")
+        rows.append(TriangulationRow(c.id, c.max_points, c.self_assessed, c.preliminary, c.council, tuple(flags)))
+    return rows

@@ -1,0 +1,92 @@
+"""Screening (prerequisites, with the secretariat's written overrides) and preliminary scores."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from spcncl_core.catalog import Catalog
+from spcncl_core.criteria.model import CriteriaSet
+from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck
+from spcncl_core.dossier import Dossier as EngineDossier
+from spcncl_core.engine.evaluate import Evaluation, evaluate
+from spcncl_core.errors import NotFoundError, RecordError
+from spcncl_core.services import audit
+from spcncl_core.services.dossiers import move
+from spcncl_core.services.rounds import criteria_set_for
+
+
+def criteria_set_of(session: Session, catalog: Catalog, dossier: Dossier) -> CriteriaSet:
+    """The criteria set a submitted dossier is scored on."""
+    if dossier.product_group is None:
+        raise RecordError(f"dossier {dossier.number} has not been submitted")
+    return criteria_set_for(session, catalog, dossier.round, dossier.product_group)
+
+
+def engine_evaluation(session: Session, catalog: Catalog, dossier: Dossier,
+                      scores: dict[str, dict[str, object]] | None = None) -> Evaluation:
+    """Evaluate a stored dossier with its round's criteria set (optionally with council scores).
+
+    When the secretariat's overrides make a dossier eligible that the computed prerequisites would not, it is
+    scored all the same: the overrides decide eligibility, the criteria decide the points.
+    """
+    cset = criteria_set_of(session, catalog, dossier)
+    round_ = dossier.round
+    engine_dossier = EngineDossier(round_.jurisdiction_id, round_.year, dossier.inputs, dossier.self_assessment,
+                                   dossier.number, dossier.submitted_at)
+    known = catalog.known_inputs(round_.jurisdiction_id)
+    evaluation = evaluate(cset, engine_dossier, scores, known_inputs=known)
+    if not evaluation.eligible and dossier.checks and all(c.passed for c in dossier.checks):
+        without = replace(cset, compiled=replace(cset.compiled, prerequisite_table=(), build_fast=None,
+                                                 jit=[None, 0]))
+        evaluation = evaluate(without, engine_dossier, scores, known_inputs=known)
+    return evaluation
+
+
+def screen(session: Session, catalog: Catalog, actor: str, dossier: Dossier) -> bool:
+    """Compute the prerequisites of a submitted dossier; it becomes eligible or ineligible. Returns eligibility."""
+    evaluation = engine_evaluation(session, catalog, dossier)
+    dossier.checks = [PrerequisiteCheck(prerequisite_id=p.id, computed=p.passed, message=p.message)
+                      for p in evaluation.prerequisites]
+    session.flush()
+    eligible = all(c.passed for c in dossier.checks)
+    move(session, actor, dossier, "eligible" if eligible else "ineligible",
+         reason=None if eligible else "; ".join(f"{p.id}: {p.message}" for p in evaluation.failed_prerequisites()))
+    return eligible
+
+
+def override(session: Session, actor: str, dossier: Dossier, prerequisite_id: str, passed: bool,
+             reason: str) -> bool:
+    """Override one computed prerequisite with a written reason; the dossier's eligibility follows."""
+    if not reason or not reason.strip():
+        raise RecordError("an override needs a written reason (lý do)")
+    if dossier.state not in ("eligible", "ineligible", "preliminarily_scored"):
+        raise RecordError(f"dossier {dossier.number} is {dossier.state}: prerequisites can be overridden between "
+                          "screening and council scoring only")
+    check = next((c for c in dossier.checks if c.prerequisite_id == prerequisite_id), None)
+    if check is None:
+        raise NotFoundError(f"dossier {dossier.number} has no prerequisite {prerequisite_id}")
+    before = {"computed": check.computed, "override": check.override, "reason": check.override_reason}
+    check.override, check.override_reason, check.overridden_by = passed, reason.strip(), actor
+    session.flush()
+    audit.record(session, actor, "prerequisite.overridden", "dossier", dossier.number, before=before,
+                 after={"prerequisite": prerequisite_id, "override": passed}, reason=reason.strip())
+    eligible = all(c.passed for c in dossier.checks)
+    if eligible and dossier.state == "ineligible":
+        move(session, actor, dossier, "eligible", reason=f"override of {prerequisite_id}")
+    elif not eligible and dossier.state != "ineligible":
+        move(session, actor, dossier, "ineligible", reason=f"override of {prerequisite_id}")
+    return eligible
+
+
+def preliminary_scores(session: Session, catalog: Catalog, actor: str, dossier: Dossier) -> Evaluation:
+    """The working group's computed scores for an eligible dossier (shown to the council)."""
+    if dossier.state != "eligible":
+        raise RecordError(f"dossier {dossier.number} is {dossier.state}: only an eligible dossier is scored")
+    evaluation = engine_evaluation(session, catalog, dossier)
+    dossier.preliminary = [PreliminaryScore(criterion_id=c.id, points=c.preliminary, explanation=c.explanation)
+                           for c in evaluation.criteria]
+    session.flush()
+    move(session, actor, dossier, "preliminarily_scored")
+    return evaluation
