@@ -30,8 +30,9 @@ run: install
 	$(BIN)/spcncl round report --year 2023 --database-url $(DATABASE_URL)
 	$(BIN)/spcncl audit verify --database-url $(DATABASE_URL)
 
+# SPCNCL_TEST_DATABASE_URL=postgresql://… runs the database tests on PostgreSQL instead of an SQLite file
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	SPCNCL_TEST_DATABASE_URL="$(SPCNCL_TEST_DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/run.py

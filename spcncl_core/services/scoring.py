@@ -155,12 +155,13 @@ def save_scores(session: Session, catalog: Catalog, member: CouncilMember, dossi
             entries[criterion_id].points = value
         else:
             form.entries.append(ScoringEntry(criterion_id=criterion_id, points=value))
+    number = dossier.number  # read now: after a failed flush the session must be rolled back before any load
     try:
         _touch(form)
         session.flush()
     except StaleDataError:
-        raise StaleEditError(f"the form for dossier {dossier.number} was changed elsewhere at the same time; "
-                             "reload it and enter your scores again") from None
+        raise StaleEditError(f"the form for dossier {number} was changed elsewhere at the same time; "
+                             "roll back, reload it and enter your scores again") from None
     audit.record(session, member.username or member.code, "score.saved", "dossier", dossier.number,
                  before={"member": member.code, "points": before},
                  after={"member": member.code, "points": {e.criterion_id: e.points for e in form.entries}})

@@ -1,0 +1,286 @@
+"""The yearly round on a real database (SQLite file, or PostgreSQL with SPCNCL_TEST_DATABASE_URL): registration to
+certificates, the state machine, screening overrides, council scoring rules, results, publication, recognition
+and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from spcncl_core import Catalog, DossierError
+from spcncl_core.db.base import make_session_factory
+from spcncl_core.db.models import AuditEntry, Dossier, Result
+from spcncl_core.demo import build_round
+from spcncl_core.errors import (
+    IllegalTransitionError,
+    LockedError,
+    PermissionDeniedError,
+    RecordError,
+    StaleEditError,
+)
+from spcncl_core.services import (
+    audit,
+    dossiers,
+    publication,
+    recognition,
+    results,
+    rounds,
+    scoring,
+    screening,
+)
+from spcncl_core.services.dossiers import TRANSITIONS, move
+
+SMALL = dict(enterprises=6, eligible=8, recognised=6, ineligible=2, members=5, high_tech=2)
+
+
+def small_round(session: Any, catalog: Catalog, stop_after: str = "recognised") -> Any:
+    built = build_round(session, catalog, stop_after=stop_after, **SMALL)
+    session.commit()
+    return built
+
+
+def test_end_to_end_round_from_registration_to_certificates(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog)
+    states = sorted(d.state for d in built.dossiers)
+    assert states.count("ineligible") == 2
+    rows = results.round_results(session, built.round)
+    assert len(rows) == 10
+    passed = [d for d, r in rows if r.passed]
+    assert {d.state for d in passed} == {"recognised"}
+    assert {d.state for d, r in rows if r.eligible and not r.passed} <= {"not_recognised"}
+    assert [r.position for _, r in rows if r.eligible] == list(range(1, 9))
+    assert sum(r.top for _, r in rows) == min(10, len(passed))
+    # every result pins the exact criteria-set content, and re-evaluating reproduces it
+    for dossier, result in rows:
+        cset = rounds.criteria_set_for(session, catalog, built.round, dossier.product_group)
+        assert result.content_hash == cset.content_hash
+        if result.eligible:
+            again = screening.engine_evaluation(session, catalog, dossier,
+                                                scoring.member_scores(session, dossier) or None)
+            assert again.total == result.total and again.content_hash == result.content_hash
+    certificates = recognition._add_years  # noqa: SLF001 - sanity of the validity arithmetic below
+    assert certificates(date(2023, 11, 26), 3) == date(2026, 11, 26)
+    first = recognition.check_certificate(session, "HANOI-2023-001", today=date(2024, 1, 1))
+    assert first.status == "valid" and first.valid_until == date(2026, 11, 26)
+    assert audit.verify(session).ok
+
+
+@pytest.mark.parametrize(("source", "target"), [(s, t) for s in TRANSITIONS for t in TRANSITIONS
+                                                  if t not in TRANSITIONS[s]])
+def test_every_illegal_transition_is_refused(session: Any, source: str, target: str) -> None:
+    dossier = Dossier(number="HN-2023-0001", state=source)  # refused before anything is written
+    allowed = ", ".join(TRANSITIONS[source]) or "none (a final state)"
+    with pytest.raises(IllegalTransitionError, match=rf"is {source}: it cannot become {target}; allowed from "
+                                                     rf"{source}: {allowed.replace('(', '[(]').replace(')', '[)]')}"):
+        move(session, "tester", dossier, target)
+    assert dossier.state == source and audit.count(session) == 0
+
+
+def test_override_needs_a_reason_is_audited_and_moves_eligibility(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="screened")
+    refused = next(d for d in built.dossiers if d.state == "ineligible")
+    failing = next(c for c in refused.checks if not c.computed)
+    with pytest.raises(RecordError, match="needs a written reason"):
+        screening.override(session, "secretariat", refused, failing.prerequisite_id, True, "  ")
+    for check in refused.checks:
+        if not check.computed:
+            screening.override(session, "secretariat", refused, check.prerequisite_id, True,
+                               "Văn bản xác nhận bổ sung ngày 12/10")
+    assert refused.state == "eligible"
+    history = audit.entries_for(session, "dossier", refused.number)
+    assert [e.action for e in history][-2:] in (["prerequisite.overridden", "dossier.state"],)
+    evaluation = screening.preliminary_scores(session, catalog, "secretariat", refused)
+    assert evaluation.eligible and evaluation.total is not None
+    session.commit()
+
+
+def test_locked_criteria_set_is_refused_once_scoring_started(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="screened")
+    rounds.choose_criteria_set(session, catalog, "admin", built.round, "standard", "hanoi-2023-standard")
+    with pytest.raises(RecordError, match="covers 2018–2020, not 2023"):
+        rounds.choose_criteria_set(session, catalog, "admin", built.round, "standard", "hanoi-2018-standard")
+    rounds.start_scoring(session, "admin", built.round)
+    with pytest.raises(LockedError, match="the criteria sets of the 2023 round are locked: council scoring "
+                                          "started on"):
+        rounds.choose_criteria_set(session, catalog, "admin", built.round, "standard", "hanoi-2023-standard")
+    assert [e.action for e in audit.entries_for(session, "round", built.round.id)][-2:] == [
+        "round.criteria_set_chosen", "round.scoring_started"]
+
+
+def test_conflicted_member_cannot_score(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="scoring")
+    member = scoring.get_member(session, built.round, "M01")
+    conflicted = [d for d in built.dossiers if d.state == "preliminarily_scored"][-1]
+    with pytest.raises(PermissionDeniedError, match=f"declared a conflict with dossier {conflicted.number} and "
+                                                    "cannot score it"):
+        scoring.form_for(session, catalog, member, conflicted)
+    with pytest.raises(DossierError, match="declared a conflict"):
+        scoring.import_scores(session, catalog, "secretariat", built.round,
+                              [("M01", conflicted.number, "KT1", 5)])
+
+
+def test_scores_are_checked_and_a_stale_concurrent_edit_is_refused(session: Any, catalog: Catalog,
+                                                                    engine: Any) -> None:
+    built = small_round(session, catalog, stop_after="scoring")
+    dossier = next(d for d in built.dossiers if d.state == "preliminarily_scored")
+    member = next(m for m in (scoring.get_member(session, built.round, f"M0{i}") for i in range(1, 6))
+                  if scoring.assigned_criteria(session, catalog, m, dossier))
+    criterion = scoring.assigned_criteria(session, catalog, member, dossier)[0]
+    form = scoring.form_for(session, catalog, member, dossier)
+    session.commit()
+    with pytest.raises(DossierError) as info:
+        scoring.save_scores(session, catalog, member, dossier, {criterion: "7.3", "ZZ9": 1}, form.version)
+    assert [str(p) for p in info.value.problems] == [f"{criterion}: must be in steps of 0.5, got 7.3",
+                                                     "ZZ9: not assigned to " + member.name + "; assigned: "
+                                                     + ", ".join(scoring.assigned_criteria(session, catalog, member,
+                                                                                           dossier))]
+    # two people open the same form; the first saves; the second's save is refused, not merged
+    other = make_session_factory(engine)()
+    try:
+        dossier_b = other.get(Dossier, dossier.id)
+        member_b = scoring.get_member(other, dossier_b.round, member.code)
+        form_b = scoring.form_for(other, catalog, member_b, dossier_b)
+        version_b = form_b.version
+        scoring.save_scores(session, catalog, member, dossier, {criterion: 1}, form.version)
+        session.commit()
+        with pytest.raises(StaleEditError, match="changed elsewhere"):
+            scoring.save_scores(other, catalog, member_b, dossier_b, {criterion: 2}, version_b)
+        other.rollback()
+    finally:
+        other.close()
+    with pytest.raises(StaleEditError, match=r"changed elsewhere \(version 2, you edited version 1\)"):
+        scoring.save_scores(session, catalog, member, dossier, {criterion: 3}, 1)
+    scoring.submit_form(session, catalog, member, dossier) if len(
+        scoring.assigned_criteria(session, catalog, member, dossier)) == 1 else None
+
+
+def test_member_sees_only_own_forms_until_scoring_closes(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="scored")
+    member = scoring.get_member(session, built.round, "M02")
+    seen = scoring.forms_visible_to(session, member)
+    assert len({f.member_id for f in seen}) == 5  # scoring closed: every form of the round
+    built.round.scoring_closed_at = None
+    assert {f.member_id for f in scoring.forms_visible_to(session, member)} == {member.id}
+    session.rollback()
+
+
+def test_coverage_gap_blocks_closing(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="scoring")
+    session.execute(text("DELETE FROM assignment WHERE criterion_id = 'KT1'"))
+    with pytest.raises(RecordError, match=r"scoring cannot close: \d+ criteria have no eligible assigned scorer "
+                                          r"\(HN-2023-\d{4} KT1"):
+        scoring.close_scoring(session, catalog, "secretariat", built.round)
+    session.rollback()
+
+
+def test_unresolved_comment_holds_recognition(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="published")
+    published = [d for d in built.dossiers if d.state == "published"]
+    pub = publication.publication_of(session, built.round)
+    comment = publication.submit_comment(session, published[1], "Lê C", "Sản phẩm có nhập khẩu nguyên chiếc?",
+                                         now=pub.published_at + timedelta(days=9))
+    with pytest.raises(LockedError, match=rf"recognition is held: unresolved comments on {published[1].number} "
+                                          rf"\(comment {comment.id}\)"):
+        recognition.decide(session, catalog, "admin", built.round, "1/QĐ-UBND", date(2023, 11, 26))
+    with pytest.raises(LockedError, match="comments on the 2023 results were open from 14/11/2023 to 24/11/2023"):
+        publication.submit_comment(session, published[1], "Lê C", "Muộn", now=pub.published_at + timedelta(days=11))
+    publication.request_explanation(session, "secretariat", comment)
+    publication.record_explanation(session, "secretariat", comment, "Sản xuất trong nước, có hồ sơ chứng minh.")
+    publication.resolve_comment(session, "secretariat", comment, "kept", "Giải trình hợp lý.")
+    decision, certificates = recognition.decide(session, catalog, "admin", built.round, "1/QĐ-UBND",
+                                                date(2023, 11, 26))
+    assert certificates and decision.number == "1/QĐ-UBND"
+    session.commit()
+
+
+def test_certificates_expire_and_are_revoked_with_a_reason(session: Any, catalog: Catalog) -> None:
+    small_round(session, catalog)
+    with pytest.raises(RecordError, match="needs its reason"):
+        recognition.revoke(session, "admin", "HANOI-2023-002", " ")
+    recognition.revoke(session, "admin", "hanoi-2023-002", "Số liệu kê khai không trung thực")
+    assert recognition.check_certificate(session, "HANOI-2023-002").status == "revoked"
+    expired = recognition.expire(session, "system", date(2026, 11, 27))
+    assert "HANOI-2023-002" not in [c.number for c in expired] and expired
+    assert recognition.check_certificate(session, "HANOI-2023-001", today=date(2026, 11, 27)).status == "expired"
+    assert {c.dossier.state for c in expired} == {"expired"}
+    with pytest.raises(RecordError, match="no certificate numbered HANOI-1999-001"):
+        recognition.check_certificate(session, "HANOI-1999-001")
+    session.commit()
+
+
+def test_tampered_or_deleted_audit_entries_are_detected(session: Any, catalog: Catalog) -> None:
+    small_round(session, catalog, stop_after="screened")
+    assert audit.verify(session).ok
+    target = session.scalar(select(AuditEntry).where(AuditEntry.action == "dossier.state").limit(1))
+    session.execute(text("UPDATE audit_entry SET actor = 'someone-else' WHERE seq = :seq"), {"seq": target.seq})
+    session.commit()
+    session.expire_all()
+    report = audit.verify(session)
+    assert not report.ok
+    assert report.problems == (f"entry {target.seq} (dossier.state dossier {target.entity_id}): content was edited "
+                               "after it was written",)
+    session.execute(text("DELETE FROM audit_entry WHERE seq = :seq"), {"seq": target.seq + 1})
+    session.commit()
+    session.expire_all()
+    problems = audit.verify(session).problems
+    assert f"entries {target.seq + 1}–{target.seq + 1} are missing (deleted?)" in problems
+
+
+def test_triangulation_flags_large_gaps(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="scored")
+    dossier = next(d for d in built.dossiers if d.state in ("preliminarily_scored", "council_scored"))
+    rows = results.triangulation(session, catalog, dossier, margin=Decimal("0.25"))
+    assert [r.criterion_id for r in rows][:2] == ["KT1", "KT2"]
+    flagged = [r for r in rows if r.flags]
+    assert flagged and all("vs preliminary" in f for r in flagged for f in r.flags)
+
+
+def test_draft_edits_and_submission_checks(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="registered")
+    enterprise = dossiers.enterprise(session, "0100000001", "Công ty thử")
+    product = dossiers.product(session, enterprise, "Sản phẩm thử")
+    draft = dossiers.register(session, "secretariat", built.round, product, "HN-2023-9999",
+                              {"product_revenue": "nhiều"})
+    with pytest.raises(DossierError) as info:
+        dossiers.submit(session, catalog, "secretariat", draft)
+    assert "inputs.product_revenue: must be a number, got 'nhiều'" in [str(p) for p in info.value.problems]
+    assert draft.state == "draft"
+    dossiers.update(session, "secretariat", draft, draft.version, inputs=dict(built.dossiers[0].inputs))
+    session.commit()
+    with pytest.raises(StaleEditError, match="changed by someone else"):
+        dossiers.update(session, "secretariat", draft, 1, inputs={})
+    dossiers.submit(session, catalog, "secretariat", draft)
+    assert draft.state == "submitted"
+    with pytest.raises(LockedError, match="only a draft can be edited"):
+        dossiers.update(session, "secretariat", draft, draft.version, inputs={})
+    session.commit()
+
+
+def test_import_scores_is_all_or_nothing(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="scoring")
+    dossier = next(d for d in built.dossiers if d.state == "preliminarily_scored")
+    member = next(m for m in (scoring.get_member(session, built.round, f"M0{i}") for i in range(2, 6))
+                  if scoring.assigned_criteria(session, catalog, m, dossier))
+    criterion = scoring.assigned_criteria(session, catalog, member, dossier)[0]
+    rows = [(member.code, dossier.number, criterion, 1), ("M99", dossier.number, "KT1", 1),
+            (member.code, dossier.number, criterion, 99)]
+    with pytest.raises(DossierError) as info:
+        scoring.import_scores(session, catalog, "secretariat", built.round, rows)
+    assert [str(p) for p in info.value.problems] == [
+        "row 2: unknown member M99", f"row 3: must be between 0 and "
+        f"{rounds.criteria_set_for(session, catalog, built.round, dossier.product_group).criterion(criterion).max_points.normalize():f}, got 99"]
+    assert scoring.round_scores(session, built.round) == {}
+    assert scoring.import_scores(session, catalog, "secretariat", built.round, rows[:1]) == 1
+
+
+def test_results_are_replaced_not_duplicated(session: Any, catalog: Catalog) -> None:
+    built = small_round(session, catalog, stop_after="results")
+    results.compute_results(session, catalog, "secretariat", built.round)
+    session.commit()
+    count = len(session.scalars(select(Result)).all())
+    assert count == len(built.dossiers)
+    assert isinstance(built.round.created_at, datetime)
