@@ -258,8 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         catalog = load_catalog()
         return int(args.fn(catalog, args))
     except ProblemsError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:500]:
             print(f"error: {problem}", file=sys.stderr)
+        if len(exc.problems) > 500:
+            print(f"error: … and {len(exc.problems) - 500} more problems", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (UnknownCriteriaSetError, NoCriteriaSetError) as exc:
         print(f"error: {exc}", file=sys.stderr)

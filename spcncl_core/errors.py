@@ -22,6 +22,9 @@ class SpcnclError(Exception):
     """Base of every error this library raises on purpose."""
 
 
+SHOWN_PROBLEMS = 50  # in the message; `problems` holds every one
+
+
 class ProblemsError(SpcnclError):
     """An error that carries every problem found, not only the first."""
 
@@ -32,7 +35,9 @@ class ProblemsError(SpcnclError):
         if summary is not None:
             self.summary = summary
         lines = [f"{self.summary} ({len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}):"]
-        lines += [f"  {p}" for p in self.problems]
+        lines += [f"  {p}" for p in self.problems[:SHOWN_PROBLEMS]]
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"  … and {len(self.problems) - SHOWN_PROBLEMS} more")
         super().__init__("\n".join(lines))
 
 

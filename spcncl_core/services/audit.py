@@ -44,15 +44,21 @@ def entry_hash(seq: int, at: datetime, actor: str, action: str, entity: str, ent
 def record(session: Session, actor: str, action: str, entity: str, entity_id: object, before: Any = None,
            after: Any = None, reason: str | None = None) -> AuditEntry:
     """Append an entry (who, what, on which record, the value before and after, why)."""
-    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    # the chain's head is read once per transaction; a concurrent writer then fails on the unique seq, not silently
+    transaction = session.get_transaction()
+    head = session.info.get("audit_head")
+    if head is None or head[0] is not transaction:
+        last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())
+                               .limit(1)).first()
+        head = (transaction, *(last if last else (0, GENESIS)))
+    seq, prev = head[1] + 1, head[2]
     at = utcnow()
     before, after = _plain(before), _plain(after)
     entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=str(entity_id),
                        before=before, after=after, reason=reason, prev_hash=prev,
                        hash=entry_hash(seq, at, actor, action, entity, str(entity_id), before, after, reason, prev))
     session.add(entry)
-    session.flush()
+    session.info["audit_head"] = (transaction, seq, entry.hash)
     return entry
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
@@ -52,6 +54,30 @@ def move(session: Session, actor: str, dossier: Dossier, to_state: str, reason: 
     session.flush()
     audit.record(session, actor, "dossier.state", "dossier", dossier.number, before=before, after=to_state,
                  reason=reason)
+
+
+def move_many(session: Session, actor: str, dossiers: list[Dossier], to_state: str,
+              reason: str | None = None) -> None:
+    """Move several dossiers at once (a round's results, a decision): all are checked first, one audit entry."""
+    for dossier in dossiers:
+        if to_state not in TRANSITIONS.get(dossier.state, ()):
+            allowed = ", ".join(TRANSITIONS.get(dossier.state, ())) or "none (a final state)"
+            raise IllegalTransitionError(f"dossier {dossier.number} is {dossier.state}: it cannot become "
+                                         f"{to_state}; allowed from {dossier.state}: {allowed}")
+    if not dossiers:
+        return
+    before = {d.number: d.state for d in dossiers}
+    session.flush()  # pending changes first: the statement below bypasses the unit of work
+    for chunk in range(0, len(dossiers), 500):
+        part = dossiers[chunk:chunk + 500]
+        session.execute(sql_update(Dossier).where(Dossier.id.in_([d.id for d in part]))
+                        .values(state=to_state, version=Dossier.version + 1)
+                        .execution_options(synchronize_session=False))
+        for dossier in part:
+            set_committed_value(dossier, "state", to_state)
+            set_committed_value(dossier, "version", dossier.version + 1)
+    audit.record(session, actor, "dossier.state", "dossiers", f"{len(dossiers)} dossiers", before=before,
+                 after=to_state, reason=reason)
 
 
 def enterprise(session: Session, code: str, name: str, **fields: Any) -> Enterprise:

@@ -13,7 +13,7 @@ from spcncl_core.db.models import Comment, Dossier, Explanation, Publication, Ro
 from spcncl_core.db.models.publication import RESOLUTIONS
 from spcncl_core.errors import LockedError, NotFoundError, RecordError
 from spcncl_core.services import audit
-from spcncl_core.services.dossiers import move
+from spcncl_core.services.dossiers import move_many
 from spcncl_core.services.results import round_results
 from spcncl_core.services.rounds import criteria_set_for
 
@@ -46,9 +46,8 @@ def publish(session: Session, catalog: Catalog, actor: str, round_: Round, now: 
                               comments_until=now + timedelta(days=comment_days(session, catalog, round_)),
                               snapshot=snapshot)
     session.add(publication)
-    for dossier, result in rows:
-        if result.eligible and dossier.state == "council_scored":
-            move(session, actor, dossier, "published")
+    move_many(session, actor, [d for d, r in rows if r.eligible and d.state == "council_scored"], "published",
+              reason="results published")
     session.flush()
     audit.record(session, actor, "results.published", "round", round_.id,
                  after={"published_at": now, "comments_until": publication.comments_until,

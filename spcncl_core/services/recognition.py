@@ -15,7 +15,7 @@ from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Certificate, Comment, Dossier, RecognitionDecision, Result, Round
 from spcncl_core.errors import LockedError, NotFoundError, RecordError
 from spcncl_core.services import audit
-from spcncl_core.services.dossiers import move
+from spcncl_core.services.dossiers import move, move_many
 from spcncl_core.services.rounds import criteria_set_for
 
 DEFAULT_VALIDITY_YEARS = 3
@@ -47,6 +47,7 @@ def decide(session: Session, catalog: Catalog, actor: str, round_: Round, number
     results = {r.dossier_id: r for r in session.scalars(select(Result).where(
         Result.dossier_id.in_([d.id for d in published])))}
     certificates = []
+    recognised, not_recognised = [], []
     serial = 0
     ordered = sorted(published, key=lambda d: (not results[d.id].top, results[d.id].position or 10**9, d.number))
     for dossier in ordered:
@@ -60,9 +61,11 @@ def decide(session: Session, catalog: Catalog, actor: str, round_: Round, number
                                       valid_until=_add_years(decided_on, years))
             session.add(certificate)
             certificates.append(certificate)
-            move(session, actor, dossier, "recognised", reason=f"decision {number}")
+            recognised.append(dossier)
         else:
-            move(session, actor, dossier, "not_recognised", reason=f"decision {number}")
+            not_recognised.append(dossier)
+    move_many(session, actor, recognised, "recognised", reason=f"decision {number}")
+    move_many(session, actor, not_recognised, "not_recognised", reason=f"decision {number}")
     session.flush()
     audit.record(session, actor, "recognition.decided", "round", round_.id,
                  after={"decision": number, "decided_on": decided_on,

@@ -14,7 +14,7 @@ from spcncl_core.db.models import Dossier, Result, Round
 from spcncl_core.engine.evaluate import Evaluation
 from spcncl_core.engine.ranking import rank
 from spcncl_core.services import audit
-from spcncl_core.services.dossiers import move
+from spcncl_core.services.dossiers import move_many
 from spcncl_core.services.rounds import criteria_set_for
 from spcncl_core.services.screening import engine_evaluation
 from spcncl_core.services.scoring import member_scores, round_scores
@@ -72,8 +72,8 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
             position=place.position if place else None, top=bool(place and place.top),
             tie_break=place.tie_break if place else None,
             subtotals={g: str(v) for g, v in evaluation.subtotals.items()}, criteria=_criteria_json(evaluation)))
-        if evaluation.council_scored and dossier.state == "preliminarily_scored":
-            move(session, actor, dossier, "council_scored")
+    move_many(session, actor, [d for d in dossiers if d.state == "preliminarily_scored"
+                               and evaluations[d.id].council_scored], "council_scored", reason="results computed")
     session.add_all(results)
     session.flush()
     audit.record(session, actor, "results.computed", "round", round_.id,

@@ -79,7 +79,9 @@ def choose_criteria_set(session: Session, catalog: Catalog, actor: str, round_: 
 
 def criteria_set_for(session: Session, catalog: Catalog, round_: Round, product_group: str) -> CriteriaSet:
     """The set a round applies to a product group, checked to be the exact content chosen (its hash)."""
-    choice = session.get(RoundCriteriaSet, (round_.id, product_group))
+    # the round's loaded collection, not session.get: the identity map holds objects weakly, and this runs once
+    # per dossier when a round's results are computed
+    choice = next((c for c in round_.criteria_sets if c.product_group == product_group), None)
     if choice is None:
         raise RecordError(f"the {round_.year} round has no criteria set for {product_group} products")
     cset = catalog.get(choice.criteria_set_id)

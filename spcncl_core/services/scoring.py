@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -272,6 +272,8 @@ def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
                           f"{'closed' if round_.scoring_closed_at else 'not open yet'}")
     members = {m.code: m for m in session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id))}
     dossier_rows = {d.number: d for d in session.scalars(select(Dossier).where(Dossier.round_id == round_.id))}
+    members_by_id = {m.id: m for m in members.values()}
+    dossiers_by_id = {d.id: d for d in dossier_rows.values()}
     assignments: dict[tuple[str, int], set[str]] = {}
     for a in session.scalars(select(Assignment).where(Assignment.round_id == round_.id)):
         assignments.setdefault((a.criteria_set_id, a.member_id), set()).add(a.criterion_id)
@@ -311,11 +313,16 @@ def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
     if problems:
         raise DossierError(problems, summary="score import refused; nothing was written")
     now = utcnow()
-    new_forms = [ScoringForm(member_id=m, dossier_id=d, submitted_at=now,
-                             entries=[ScoringEntry(criterion_id=c, points=p) for c, p in points.items()])
-                 for (m, d), points in forms.items()]
-    session.add_all(new_forms)
-    session.flush()
+    # bulk inserts: a round's forms arrive by the thousand from the Excel workbooks
+    form_ids = list(session.scalars(
+        insert(ScoringForm).returning(ScoringForm.id, sort_by_parameter_order=True),
+        [{"member_id": m, "dossier_id": d, "submitted_at": now, "version": 1} for m, d in forms]))
+    entries = [{"form_id": form_id, "criterion_id": c, "points": p}
+               for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()]
+    if entries:
+        session.execute(insert(ScoringEntry), entries)
     audit.record(session, actor, "scores.imported", "round", round_.id,
-                 after={"forms": len(new_forms), "entries": sum(len(p) for p in forms.values())})
-    return len(new_forms)
+                 after={"forms": len(form_ids), "entries": len(entries),
+                        "scores": [[members_by_id[m].code, dossiers_by_id[d].number, points]
+                                   for (m, d), points in forms.items()]})
+    return len(form_ids)
