@@ -98,7 +98,7 @@ def cmd_demo(catalog: Catalog, args: argparse.Namespace) -> int:
     with _session(args) as session:
         print("building the demo 2023 round (synthetic figures) …")
         built = demo.build_round(session, catalog, progress=lambda message: print(f"  {message}"))
-        names = demo.create_demo_users(session)
+        names = demo.create_demo_users(session)  # made by build_round; listed here
         session.commit()
     print(f"demo loaded: {len(built.dossiers)} dossiers; users {', '.join(names)} "
           f"(password: {demo.DEMO_PASSWORD})")
@@ -167,8 +167,8 @@ def cmd_audit_verify(catalog: Catalog, args: argparse.Namespace) -> int:
     with _session(args) as session:
         report = audit.verify(session)
     if args.json:
-        print(json.dumps({"entries": report.entries, "ok": report.ok, "problems": list(report.problems)},
-                         ensure_ascii=False, indent=2))
+        print(json.dumps({"entries": report.entries, "ok": report.ok, "problems": list(report.problems),
+                          "head": report.head}, ensure_ascii=False, indent=2))
     elif report.ok:
         print(f"audit log intact: {report.entries} entries, hash chain verified")
     else:

@@ -121,6 +121,7 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
         clock = now
         say(f"{name}: {timings[name]:.2f} s")
 
+    create_demo_users(session)
     round_ = rounds.create_round(session, catalog, ACTOR, "hanoi", year, f"Xét chọn SPCNCL Hà Nội năm {year} "
                                  f"({SYNTHETIC})", plan_ref="267/KH-UBND", council_decision_ref="4074/QĐ-UBND")
     demo = DemoRound(round_, timings=timings)
@@ -235,10 +236,16 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
 
 
 def create_demo_users(session: Session) -> list[str]:
-    """One user per role (and one per council member of the demo), all with DEMO_PASSWORD."""
+    """One user per role (and one per council member of the demo), all with DEMO_PASSWORD; existing ones kept."""
+    from sqlalchemy import select
+
+    from spcncl_core.db.models import User
+
     names = [("admin", "Quản trị hệ thống", "admin"), ("secretariat", "Tổ công tác", "secretariat"),
              ("viewer", "Người xem", "viewer")]
     names += [(f"member{m:02d}", f"Thành viên hội đồng {m:02d}", "council") for m in range(1, 10)]
+    existing = set(session.scalars(select(User.username)))
     for username, name, role in names:
-        users.create_user(session, "setup", username, name, role, DEMO_PASSWORD)
+        if username not in existing:
+            users.create_user(session, "setup", username, name, role, DEMO_PASSWORD)
     return [n[0] for n in names]

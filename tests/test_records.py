@@ -86,6 +86,9 @@ def test_override_needs_a_reason_is_audited_and_moves_eligibility(session: Any, 
     failing = next(c for c in refused.checks if not c.computed)
     with pytest.raises(RecordError, match="needs a written reason"):
         screening.override(session, "secretariat", refused, failing.prerequisite_id, True, "  ")
+    with pytest.raises(PermissionDeniedError, match="overriding a prerequisite needs the role secretariat or "
+                                                    "admin; member01 is council"):
+        screening.override(session, "member01", refused, failing.prerequisite_id, True, "Tôi thấy đủ")
     for check in refused.checks:
         if not check.computed:
             screening.override(session, "secretariat", refused, check.prerequisite_id, True,
@@ -101,6 +104,9 @@ def test_override_needs_a_reason_is_audited_and_moves_eligibility(session: Any, 
 def test_locked_criteria_set_is_refused_once_scoring_started(session: Any, catalog: Catalog) -> None:
     built = small_round(session, catalog, stop_after="screened")
     rounds.choose_criteria_set(session, catalog, "admin", built.round, "standard", "hanoi-2023-standard")
+    with pytest.raises(PermissionDeniedError, match="switching a round's criteria set needs the role admin; "
+                                                    "secretariat is secretariat"):
+        rounds.choose_criteria_set(session, catalog, "secretariat", built.round, "standard", "hanoi-2023-standard")
     with pytest.raises(RecordError, match="covers 2018–2020, not 2023"):
         rounds.choose_criteria_set(session, catalog, "admin", built.round, "standard", "hanoi-2018-standard")
     rounds.start_scoring(session, "admin", built.round)

@@ -13,4 +13,5 @@ overrides is written to the audit log in the same transaction.
     recognition   decisions, certificates, expiry, revocation, lookup
     audit         the hash-chained audit log and its verification
     users         back-office users and roles
+    access        role checks (overrides by the secretariat, criteria-set switches by admins)
 """

@@ -68,6 +68,7 @@ class AuditReport:
 
     entries: int
     problems: tuple[str, ...]
+    head: str = GENESIS  # the newest entry's hash: keep a copy elsewhere to detect a truncated log
 
     @property
     def ok(self) -> bool:
@@ -91,7 +92,7 @@ def verify(session: Session) -> AuditReport:
             problems.append(f"entry {entry.seq} ({entry.action} {entry.entity} {entry.entity_id}): content was "
                             "edited after it was written")
         prev, expected_seq = entry.hash, entry.seq + 1
-    return AuditReport(count, tuple(problems))
+    return AuditReport(count, tuple(problems), prev)
 
 
 def entries_for(session: Session, entity: str, entity_id: object) -> list[AuditEntry]:

@@ -12,6 +12,7 @@ from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Jurisdiction, Round, RoundCriteriaSet
 from spcncl_core.errors import LockedError, NotFoundError, RecordError
 from spcncl_core.services import audit
+from spcncl_core.services.access import require_role
 
 
 def get_round(session: Session, jurisdiction: str, year: int) -> Round:
@@ -55,7 +56,8 @@ def create_round(session: Session, catalog: Catalog, actor: str, jurisdiction: s
 
 def choose_criteria_set(session: Session, catalog: Catalog, actor: str, round_: Round, product_group: str,
                         criteria_set_id: str) -> RoundCriteriaSet:
-    """Switch the set a product group is scored on; refused once council scoring has started."""
+    """Switch the set a product group is scored on (admins only); refused once council scoring has started."""
+    require_role(session, actor, ("admin",), "switching a round's criteria set")
     cset = catalog.get(criteria_set_id)
     if cset.jurisdiction != round_.jurisdiction_id or cset.product_group != product_group:
         raise RecordError(f"{cset.id} is a {cset.jurisdiction} set for {cset.product_group} products, not for "

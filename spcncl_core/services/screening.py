@@ -13,6 +13,7 @@ from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import Evaluation, evaluate
 from spcncl_core.errors import NotFoundError, RecordError
 from spcncl_core.services import audit
+from spcncl_core.services.access import require_role
 from spcncl_core.services.dossiers import move
 from spcncl_core.services.rounds import criteria_set_for
 
@@ -59,6 +60,7 @@ def screen(session: Session, catalog: Catalog, actor: str, dossier: Dossier) -> 
 def override(session: Session, actor: str, dossier: Dossier, prerequisite_id: str, passed: bool,
              reason: str) -> bool:
     """Override one computed prerequisite with a written reason; the dossier's eligibility follows."""
+    require_role(session, actor, ("secretariat", "admin"), "overriding a prerequisite")
     if not reason or not reason.strip():
         raise RecordError("an override needs a written reason (lý do)")
     if dossier.state not in ("eligible", "ineligible", "preliminarily_scored"):
