@@ -290,3 +290,44 @@ def test_results_are_replaced_not_duplicated(session: Any, catalog: Catalog) -> 
     count = len(session.scalars(select(Result)).all())
     assert count == len(built.dossiers)
     assert isinstance(built.round.created_at, datetime)
+
+
+def test_a_hue_round_averages_members_totals(session: Any, catalog: Catalog) -> None:
+    """Another province's rules through the whole records layer: six manual criteria, mean of members' totals,
+    pass at 65 or more."""
+    from spcncl_core.demo import create_demo_users
+
+    create_demo_users(session)
+    round_ = rounds.create_round(session, catalog, "secretariat", "hue", 2023, "Huế 2023")
+    assert [(c.product_group, c.criteria_set_id) for c in round_.criteria_sets] == [("local", "hue-2021")]
+    enterprise = dossiers.enterprise(session, "3300000001", "Công ty Huế")
+    claims = {"TTH-1": {"H1": 8, "H2": 16, "H3": 9, "H4": 14, "H5": 11, "H6": 20},
+              "TTH-2": {"H1": 5, "H2": 10, "H3": 6, "H4": 9, "H5": 8, "H6": 15}}
+    for number, claim in claims.items():
+        dossier = dossiers.register(session, "secretariat", round_, dossiers.product(session, enterprise, number),
+                                    number, {}, claim)
+        dossiers.submit(session, catalog, "secretariat", dossier)
+        assert screening.screen(session, catalog, "secretariat", dossier)
+        screening.preliminary_scores(session, catalog, "secretariat", dossier)
+    members = [scoring.add_member(session, "secretariat", round_, f"H{m}", f"Thành viên {m}") for m in (1, 2, 3)]
+    for member in members:
+        scoring.assign(session, catalog, "secretariat", round_, "local", [f"H{i}" for i in range(1, 7)], member)
+    rounds.start_scoring(session, "secretariat", round_)
+    given = {"H1": [{"H1": 8, "H2": 15, "H3": 9, "H4": 13, "H5": 10, "H6": 19},    # total 74
+                    {"H1": 7, "H2": 14, "H3": 8, "H4": 12, "H5": 10, "H6": 18},    # total 69
+                    {"H1": 6.5, "H2": 13, "H3": 8, "H4": 12, "H5": 9, "H6": 16.5}],  # total 65
+             "H2": [{f"H{i}": 5 for i in range(1, 7)}] * 3}                         # total 30 each
+    for number in claims:
+        dossier = dossiers.get(session, round_, number)
+        points = given["H1"] if number == "TTH-1" else given["H2"]
+        for member, member_points in zip(members, points):
+            form = scoring.form_for(session, catalog, member, dossier)
+            scoring.save_scores(session, catalog, member, dossier, member_points, form.version)
+            scoring.submit_form(session, catalog, member, dossier)
+    scoring.close_scoring(session, catalog, "secretariat", round_)
+    results.compute_results(session, catalog, "secretariat", round_)
+    stored = {d.number: r for d, r in results.round_results(session, round_)}
+    assert stored["TTH-1"].total == Decimal("69.33") and stored["TTH-1"].passed  # (74 + 69 + 65) / 3 ≥ 65
+    assert stored["TTH-2"].total == 30 and not stored["TTH-2"].passed
+    assert stored["TTH-1"].position == 1 and stored["TTH-1"].content_hash == catalog.get("hue-2021").content_hash
+    session.commit()

@@ -180,9 +180,22 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
         "total_points": cset.total_points,
     }
     specs = {s.id: s for s in cset.inputs}
+    # Rounded points repeat (a band's points, common sums): one shared Decimal per value keeps a round of 100,000
+    # evaluations small in memory, which is most of what holding them costs.
+    rounded: dict[Decimal, Decimal] = {}
+
+    def qz(value: Decimal) -> Decimal:
+        found = rounded.get(value)
+        if found is None:
+            found = value.quantize(quantum, rounding=ROUND_HALF_UP)
+            if len(rounded) < 10_000:
+                rounded[value] = found
+        return found
+
+    ns["qz"] = qz
     # constants used at every step are bound as default arguments: local variables are the fastest to read
     lines = ["def fast(raw, dossier_id, submitted_at, *, D=D, ZERO=ZERO, show=show, quantize=quantize, Q=Q, "
-             "HALF_UP=HALF_UP, Irregular=Irregular):", "    get = raw.get"]
+             "HALF_UP=HALF_UP, Irregular=Irregular, qz=qz):", "    get = raw.get"]
     names: dict[str, str] = {}
     for i, spec in enumerate(inputs):
         declared = specs[spec.id]
@@ -252,15 +265,14 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
                       f"        t{k} = ' → ' + show(p{k}) + ' of ' + maxshown{k}",
                       f"        if len(tails{k}) < 256:", f"            tails{k}[p{k}] = t{k}"]
             explanation = f"h{k}" if constant_tail else f"h{k} + t{k}"
-        results.append(f"{c.id!r}, {c.group!r}, quantize(p{k}, Q, HALF_UP), max{k}, {explanation}, p{k}, None, None, 0")
+        results.append(f"{c.id!r}, {c.group!r}, qz(p{k}), max{k}, {explanation}, p{k}, None, None, 0")
         groups.setdefault(c.group, []).append(f"p{k}")
         points.append(f"p{k}")
     for n, (group, ps) in enumerate(groups.items()):
         lines.append(f"    g{n} = {' + '.join(ps)}")
     # exact decimal sums: adding the group sums gives the same total as adding the criteria one by one
-    lines.append(f"    total = quantize({' + '.join(f'g{n}' for n in range(len(groups)))}, Q, HALF_UP)")
-    lines.append("    subtotals = {" + ", ".join(f"{g!r}: quantize(g{n}, Q, HALF_UP)" for n, g in enumerate(groups))
-                 + "}")
+    lines.append(f"    total = qz({' + '.join(f'g{n}' for n in range(len(groups)))})")
+    lines.append("    subtotals = {" + ", ".join(f"{g!r}: qz(g{n})" for n, g in enumerate(groups)) + "}")
     lines.append("    criteria = (" + ", ".join(results) + ",)")
     ns["pass_points"] = cset.pass_rule.points
     comparison = ">" if cset.pass_rule.operator == ">" else ">="
