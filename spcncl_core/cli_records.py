@@ -132,9 +132,10 @@ def cmd_round_report(catalog: Catalog, args: argparse.Namespace) -> int:
         print(f"{round_.title}\n")
         print(table(["#", "dossier", "product", "group", "total", "result", "top", "certificate"],
                     [[r["position"] or "", r["dossier"], _cut(r["product"], 34), r["product_group"],
-                      "" if r["total"] is None else show(next(x for d, x in rows if d.number == r["dossier"]).total),
+                      "" if result.total is None else show(result.total),
                       "✓ đạt" if r["passed"] else ("✗ không đủ điều kiện" if not r["eligible"] else "✗ không đạt"),
-                      "TOP" if r["top"] else "", r["certificate"] or ""] for r in data], right=(0, 4)))
+                      "TOP" if r["top"] else "", r["certificate"] or ""]
+                     for r, (_, result) in zip(data, rows)], right=(0, 4)))
         eligible = [r for r in data if r["eligible"]]
         top = [r for r in data if r["top"]]
         print(f"\nregistered {len(data)}; eligible {len(eligible)} of "

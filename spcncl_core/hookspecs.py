@@ -64,3 +64,9 @@ def classify_product(catalog: Catalog, jurisdiction: str, year: int, inputs: Map
 @hookspec
 def dossier_evaluated(catalog: Catalog, dossier: Dossier, evaluation: Evaluation) -> None:
     """Called after the catalog evaluated a dossier; for logging, statistics or notifications. Must not raise."""
+
+
+@hookspec
+def results_published(catalog: Catalog, round: Any, publication: Any) -> None:
+    """Called when a round's results were published (`round` and `publication` are the stored records), inside
+    the publishing transaction: e.g. to post them on a portal once it commits. Must not raise."""

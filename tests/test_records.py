@@ -331,3 +331,20 @@ def test_a_hue_round_averages_members_totals(session: Any, catalog: Catalog) -> 
     assert stored["TTH-2"].total == 30 and not stored["TTH-2"].passed
     assert stored["TTH-1"].position == 1 and stored["TTH-1"].content_hash == catalog.get("hue-2021").content_hash
     session.commit()
+
+
+def test_results_published_event_reaches_plugins(session: Any, pm: Any, register: Any) -> None:
+    from spcncl_core import hookimpl, load_catalog
+
+    class Portal:
+        def __init__(self) -> None:
+            self.posted: list[tuple[int, int]] = []
+
+        @hookimpl
+        def results_published(self, catalog: Any, round: Any, publication: Any) -> None:  # noqa: A002
+            self.posted.append((round.year, len(publication.snapshot)))
+
+    portal = register(Portal(), "portal")
+    catalog = load_catalog(pm)
+    small_round(session, catalog, stop_after="published")
+    assert portal.posted == [(2023, 10)]

@@ -52,6 +52,7 @@ def publish(session: Session, catalog: Catalog, actor: str, round_: Round, now: 
     audit.record(session, actor, "results.published", "round", round_.id,
                  after={"published_at": now, "comments_until": publication.comments_until,
                         "dossiers": len(snapshot)})
+    catalog.pm.hook.results_published(catalog=catalog, round=round_, publication=publication)
     return publication
 
 
