@@ -160,8 +160,13 @@ def test_scores_are_checked_and_a_stale_concurrent_edit_is_refused(session: Any,
         other.close()
     with pytest.raises(StaleEditError, match=r"changed elsewhere \(version 2, you edited version 1\)"):
         scoring.save_scores(session, catalog, member, dossier, {criterion: 3}, 1)
-    scoring.submit_form(session, catalog, member, dossier) if len(
-        scoring.assigned_criteria(session, catalog, member, dossier)) == 1 else None
+    # submitting locks the form
+    everything = {c: 1 for c in scoring.assigned_criteria(session, catalog, member, dossier)}
+    form = scoring.save_scores(session, catalog, member, dossier, everything, 2)
+    scoring.submit_form(session, catalog, member, dossier)
+    with pytest.raises(LockedError, match=f"form for dossier {dossier.number} was submitted and is locked"):
+        scoring.save_scores(session, catalog, member, dossier, everything, form.version)
+    session.commit()
 
 
 def test_member_sees_only_own_forms_until_scoring_closes(session: Any, catalog: Catalog) -> None:
