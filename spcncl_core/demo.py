@@ -39,6 +39,16 @@ PUBLIC_NAMES = [  # (product, enterprise, sector, high-tech list item or None)
 SECTORS = ["cơ khí, chế tạo", "điện, điện tử", "công nghệ thông tin", "dệt may, da giày",
            "chế biến nông sản, thực phẩm", "hóa chất, cao su, nhựa, dược phẩm", "vật liệu xây dựng",
            "thủ công mỹ nghệ"]
+PRODUCT_KINDS = {
+    "cơ khí, chế tạo": ["Máy biến áp phân phối", "Kết cấu thép", "Phụ tùng xe máy", "Van công nghiệp"],
+    "điện, điện tử": ["Công tơ điện tử", "Bảng điện thông minh", "Bộ lưu điện UPS", "Dây điện từ"],
+    "công nghệ thông tin": ["Phần mềm quản lý doanh nghiệp", "Thiết bị mạng", "Camera giám sát"],
+    "dệt may, da giày": ["Áo sơ mi xuất khẩu", "Giày thể thao", "Vải kỹ thuật"],
+    "chế biến nông sản, thực phẩm": ["Sữa tiệt trùng", "Bánh kẹo", "Nước giải khát"],
+    "hóa chất, cao su, nhựa, dược phẩm": ["Ống nhựa PPR", "Săm lốp xe", "Sơn công nghiệp"],
+    "vật liệu xây dựng": ["Gạch ốp lát", "Sứ vệ sinh", "Kính an toàn"],
+    "thủ công mỹ nghệ": ["Gốm sứ mỹ nghệ", "Mây tre đan xuất khẩu", "Tranh sơn mài"],
+}
 DISTRICTS = ["Hoàng Mai", "Long Biên", "Đông Anh", "Thanh Xuân", "Cầu Giấy", "Gia Lâm", "Sóc Sơn", "Hà Đông"]
 COUNCIL = [("Chủ tịch Hội đồng", "Sở Công Thương", "chair"), ("Phó Chủ tịch", "Sở Công Thương", "vice_chair"),
            ("Thư ký", "Sở Công Thương", "secretary"), ("Thành viên", "Sở Khoa học và Công nghệ", "member"),
@@ -143,8 +153,9 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
             owner = companies[i]
         else:
             owner = companies[i % enterprises] if i < eligible else companies[rng.randrange(enterprises)]
-            sector = owner.sector
-            product_name = f"Sản phẩm demo {i + 1:04d}"
+            sector = owner.sector or SECTORS[0]
+            kinds = PRODUCT_KINDS.get(sector, ["Sản phẩm"])
+            product_name = f"{kinds[i % len(kinds)]} (demo {i + 1:02d})"
             item = rng.randint(1, 107) if i < eligible and i % max(1, eligible // max(1, high_tech)) == 0 else None
         strong = i < recognised
         inputs = _inputs_scoring(catalog, rng, year, strong, item)
