@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.models import Dossier, Round
 from spcncl_core.dossier import Dossier as EngineDossier
-from spcncl_core.engine.evaluate import evaluate
 from spcncl_core.services import dossiers, publication, recognition, results, rounds, scoring, screening, users
 
 ACTOR = "secretariat"
@@ -71,7 +70,10 @@ def synthetic_inputs(rng: random.Random, strong: bool, high_tech_item: int | Non
     """Synthetic 2023 inputs; `strong` leans towards a passing score."""
     revenue = round(rng.uniform(350, 3500) if strong else rng.uniform(110, 600), 1)
     growth = rng.uniform(1.15, 1.6) if strong else rng.uniform(0.9, 1.15)
-    some = (lambda options, low: rng.sample(options, rng.randint(low, len(options))))
+
+    def some(options: list[str], low: int) -> list[str]:
+        return rng.sample(options, rng.randint(low, len(options)))
+
     return {
         "hanoi_site": True, "own_production": True, "years_in_production": rng.randint(5, 40),
         "no_violations_24m": True, "standards_conformity": True, "no_ip_infringement": True,

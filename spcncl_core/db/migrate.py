@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.resources import as_file, files
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
@@ -40,5 +38,3 @@ def current(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
-
-__all__ = ["alembic_config", "as_file", "current", "downgrade", "files", "upgrade"]

@@ -271,14 +271,15 @@ def evaluate_checked(criteria_set: CriteriaSet, dossier: Dossier,
     )
 
 
-def _self_assessment(criteria_set: CriteriaSet, given: Mapping[str, Any], problems: list[Problem]) -> dict[str, Decimal]:
+def _self_assessment(criteria_set: CriteriaSet, given: Mapping[str, Any],
+                     problems: list[Problem]) -> dict[str, Decimal]:
     cs = criteria_set.compiled
     out: dict[str, Decimal] = {}
     for cid, value in given.items():
         maximum = cs.max_by_criterion.get(cid)
         if maximum is None:
-            problems.append(Problem(f"self_assessment.{cid}", f"unknown criterion{did_you_mean(str(cid), cs.criterion_ids)}"
-                                                              f" in {criteria_set.id}"))
+            hint = did_you_mean(str(cid), cs.criterion_ids)
+            problems.append(Problem(f"self_assessment.{cid}", f"unknown criterion{hint} in {criteria_set.id}"))
             continue
         try:
             out[cid] = check_points(value, maximum, None)

@@ -55,7 +55,8 @@ def _input_code(i: int, spec: CompiledInput, kind: str, low: Decimal | None, hig
     elif kind == "choice":
         body = [f"if type(x) is str and x in opts{i}:", f"    {v} = x", "else:", "    raise Irregular"]
     elif kind == "set":
-        body = ["if type(x) is list:", f"    {v} = frozenset(x)", f"    if not ({v} <= opts{i} and len({v}) == len(x)):",
+        body = ["if type(x) is list:", f"    {v} = frozenset(x)",
+                f"    if not ({v} <= opts{i} and len({v}) == len(x)):",
                 "        raise Irregular", "else:", f"    {v} = conv{i}(x)"]
     else:
         body = [f"{v} = conv{i}(x)"]  # text and plugin types: the converter checks
@@ -90,8 +91,10 @@ def _condition_code(cond: Condition, var: str, optional: bool, key: str, ok: str
                        "else:", f"    {ok}, {msg} = False, {_f(of + ' ', fails, value=var)}"]
     if cond.op == "is" and isinstance(cond.operand, bool):
         other = not cond.operand
-        return head + [f"{first} {var} is {cond.operand!r}:", f"    {ok}, {msg} = True, {of + ' is ' + _bool(cond.operand)!r}",
-                       "else:", f"    {ok}, {msg} = False, {of + ' is ' + _bool(other) + ', not ' + _bool(cond.operand)!r}"]
+        holds = f"{of} is {_bool(cond.operand)}"
+        fails = f"{of} is {_bool(other)}, not {_bool(cond.operand)}"
+        return head + [f"{first} {var} is {cond.operand!r}:", f"    {ok}, {msg} = True, {holds!r}",
+                       "else:", f"    {ok}, {msg} = False, {fails!r}"]
     return None
 
 
@@ -268,7 +271,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
         results.append(f"{c.id!r}, {c.group!r}, qz(p{k}), max{k}, {explanation}, p{k}, None, None, 0")
         groups.setdefault(c.group, []).append(f"p{k}")
         points.append(f"p{k}")
-    for n, (group, ps) in enumerate(groups.items()):
+    for n, (_group, ps) in enumerate(groups.items()):
         lines.append(f"    g{n} = {' + '.join(ps)}")
     # exact decimal sums: adding the group sums gives the same total as adding the criteria one by one
     lines.append(f"    total = qz({' + '.join(f'g{n}' for n in range(len(groups)))})")

@@ -83,7 +83,8 @@ class Bands(RuleKind):
             ctx.check_points(join_path(at, "points"), level["points"])
             if previous is not None:
                 prev_op, prev_threshold = previous
-                if threshold > prev_threshold or (threshold == prev_threshold and not (prev_op == "gt" and op == "gte")):
+                equal_allowed = prev_op == "gt" and op == "gte"  # "> 5" then "≥ 5" is meaningful
+                if threshold > prev_threshold or (threshold == prev_threshold and not equal_allowed):
                     ctx.problem(at, f"bands out of order: threshold {show(threshold)} must be below the band above "
                                     f"it ({show(prev_threshold)}); bands are read top-down, highest first")
             previous = (op, threshold)

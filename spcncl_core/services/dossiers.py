@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow

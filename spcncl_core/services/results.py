@@ -16,8 +16,8 @@ from spcncl_core.engine.ranking import rank
 from spcncl_core.services import audit
 from spcncl_core.services.dossiers import move_many
 from spcncl_core.services.rounds import criteria_set_for
-from spcncl_core.services.screening import engine_evaluation
 from spcncl_core.services.scoring import member_scores, round_scores
+from spcncl_core.services.screening import engine_evaluation
 
 SCORED = ("preliminarily_scored", "council_scored")
 
