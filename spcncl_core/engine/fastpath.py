@@ -287,5 +287,5 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<spcncl fast path of {cset.id}>", "exec"), ns)  # noqa: S102 - our own generated code
     fast = ns["fast"]
-    fast.__source__ = source  # for debugging: print(cset.compiled.fast.__source__)
+    fast.__source__ = source  # for debugging: print(cset.compiled.fast_path().__source__)
     return fast  # type: ignore[no-any-return]
