@@ -114,7 +114,7 @@ def cmd_round_report(catalog: Catalog, args: argparse.Namespace) -> int:
         rows = results.round_results(session, round_)
         comments = publication.open_comments(session, round_)
         certificates = {c.dossier_id: recognition.check_certificate(session, c.number)
-                        for c in _certificates(session, round_)}
+                        for c in recognition.certificates_of(session, round_)}
         data = [{"position": r.position, "dossier": d.number, "product": d.product.name,
                  "enterprise": d.product.enterprise.name, "product_group": d.product_group, "state": d.state,
                  "eligible": r.eligible, "total": None if r.total is None else float(r.total), "passed": r.passed,
@@ -146,15 +146,6 @@ def cmd_round_report(catalog: Catalog, args: argparse.Namespace) -> int:
         for r in ties:
             print(f"  tie at {r['position']}: {r['dossier']}: {r['tie_break']}")
     return 0
-
-
-def _certificates(session: Any, round_: Any) -> list[Any]:
-    from sqlalchemy import select
-
-    from spcncl_core.db.models import Certificate, Dossier
-
-    return list(session.scalars(select(Certificate).join(Dossier, Dossier.id == Certificate.dossier_id)
-                                .where(Dossier.round_id == round_.id).order_by(Certificate.number)))
 
 
 def _cut(text: str, width: int) -> str:

@@ -42,13 +42,18 @@ STATE_LABELS_VI = {
 }
 
 
-def move(session: Session, actor: str, dossier: Dossier, to_state: str, reason: str | None = None) -> None:
-    """Move a dossier to `to_state`, or refuse with the transitions allowed from where it is."""
+def check_transition(dossier: Dossier, to_state: str) -> None:
+    """Refuse a move the state machine does not allow, saying which moves are allowed from here."""
     allowed = TRANSITIONS.get(dossier.state, ())
     if to_state not in allowed:
         options = ", ".join(allowed) if allowed else "none (a final state)"
         raise IllegalTransitionError(f"dossier {dossier.number} is {dossier.state}: it cannot become {to_state}; "
                                      f"allowed from {dossier.state}: {options}")
+
+
+def move(session: Session, actor: str, dossier: Dossier, to_state: str, reason: str | None = None) -> None:
+    """Move a dossier to `to_state`, or refuse with the transitions allowed from where it is."""
+    check_transition(dossier, to_state)
     before = dossier.state
     dossier.state = to_state
     session.flush()
@@ -60,10 +65,7 @@ def move_many(session: Session, actor: str, dossiers: list[Dossier], to_state: s
               reason: str | None = None) -> None:
     """Move several dossiers at once (a round's results, a decision): all are checked first, one audit entry."""
     for dossier in dossiers:
-        if to_state not in TRANSITIONS.get(dossier.state, ()):
-            allowed = ", ".join(TRANSITIONS.get(dossier.state, ())) or "none (a final state)"
-            raise IllegalTransitionError(f"dossier {dossier.number} is {dossier.state}: it cannot become "
-                                         f"{to_state}; allowed from {dossier.state}: {allowed}")
+        check_transition(dossier, to_state)
     if not dossiers:
         return
     before = {d.number: d.state for d in dossiers}

@@ -97,6 +97,12 @@ def revoke(session: Session, actor: str, number: str, reason: str) -> Certificat
     return certificate
 
 
+def certificates_of(session: Session, round_: Round) -> list[Certificate]:
+    """The certificates issued in a round, by number."""
+    return list(session.scalars(select(Certificate).join(Dossier, Dossier.id == Certificate.dossier_id)
+                                .where(Dossier.round_id == round_.id).order_by(Certificate.number)))
+
+
 def get_certificate(session: Session, number: str) -> Certificate:
     """A certificate by its number."""
     found = session.scalar(select(Certificate).where(Certificate.number == number.strip().upper()))
