@@ -186,7 +186,7 @@ def _form(session: Session, actor: User, catalog: Catalog, member: CouncilMember
     query = select(ScoringForm).where(ScoringForm.member_id == member.id, ScoringForm.dossier_id == dossier.id)
     form = session.scalar(query)
     if form is None:
-        form = ScoringForm(member_id=member.id, dossier_id=dossier.id)
+        form = ScoringForm(member_id=member.id, dossier_id=dossier.id, submitted_at=None)
         session.add(form)
         try:
             with session.begin_nested():
@@ -480,6 +480,8 @@ def import_scores(session: Session, actor: User, catalog: Catalog, round_: Round
                                     "its member is assigned"))
     if problems:
         raise DossierError(problems, summary="score import refused; nothing was written")
+    if not forms:
+        return 0
     now = utcnow()
     # bulk inserts: a round's forms arrive by the thousand from the Excel workbooks
     with checks.translated("importing scoring forms"):
