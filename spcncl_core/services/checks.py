@@ -39,7 +39,7 @@ def text(value: Any, column: InstrumentedAttribute[Any] | Column[Any], label: st
     limit = getattr(column_type, "length", None) if isinstance(column_type, String) else None
     if limit is not None and len(value) > limit:
         raise RecordError(f"{label} is {len(value)} characters long; at most {limit} are allowed")
-    return value if value or required else (value or None)
+    return value if value or required else None
 
 
 def json_value(value: Any, label: str) -> Any:
@@ -76,14 +76,18 @@ def when(value: Any, label: str) -> datetime | None:
     """A datetime given to a service, or None; anything else is refused."""
     if value is None or isinstance(value, datetime):
         return value
-    raise RecordError(f"{label} must be a datetime, not {type(value).__name__} {value!r}")
+    raise RecordError(f"{label} must be a datetime, not {_shown(value)}")
 
 
 def day(value: Any, label: str) -> date:
     """A date given to a service (a datetime is refused: it is ambiguous)."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise RecordError(f"{label} must be a date, not {type(value).__name__} {value!r}")
+    raise RecordError(f"{label} must be a date, not {_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}" if isinstance(value, str) else f"{type(value).__name__} {value}"
 
 
 @contextmanager
