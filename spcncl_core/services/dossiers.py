@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.base import utcnow
+from spcncl_core import clock
 from spcncl_core.db.models import Dossier, Enterprise, Product, Round
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import evaluate
@@ -57,13 +57,14 @@ def move(session: Session, actor: str, dossier: Dossier, to_state: str, reason: 
     before = dossier.state
     dossier.state = to_state
     session.flush()
-    audit.record(session, actor, "dossier.state", "dossier", dossier.number, before=before, after=to_state,
-                 reason=reason)
+    audit.record(session, actor, "dossier.state", "dossier", dossier.number, before={"state": before},
+                 after={"state": to_state}, reason=reason)
 
 
 def move_many(session: Session, actor: str, dossiers: list[Dossier], to_state: str,
               reason: str | None = None) -> None:
-    """Move several dossiers at once (a round's results, a decision): all are checked first, one audit entry."""
+    """Move several dossiers at once (a round's results, a decision): all are checked first; one audit entry per
+    dossier, written in one statement."""
     for dossier in dossiers:
         check_transition(dossier, to_state)
     if not dossiers:
@@ -78,8 +79,9 @@ def move_many(session: Session, actor: str, dossiers: list[Dossier], to_state: s
         for dossier in part:
             set_committed_value(dossier, "state", to_state)
             set_committed_value(dossier, "version", dossier.version + 1)
-    audit.record(session, actor, "dossier.state", "dossiers", f"{len(dossiers)} dossiers", before=before,
-                 after=to_state, reason=reason)
+    audit.record_many(session, actor, "dossier.state",
+                      (("dossier", number, {"state": state}, {"state": to_state}) for number, state in before.items()),
+                      reason=reason)
 
 
 def enterprise(session: Session, code: str, name: str, **fields: Any) -> Enterprise:
@@ -115,7 +117,8 @@ def register(session: Session, actor: str, round_: Round, product_: Product, num
                       self_assessment=dict(self_assessment or {}))
     session.add(dossier)
     session.flush()
-    audit.record(session, actor, "dossier.registered", "dossier", number, after={"product": product_.name})
+    audit.record(session, actor, "dossier.registered", "dossier", number,
+                 after={"product": product_.name, "state": "draft"})
     return dossier
 
 
@@ -156,6 +159,6 @@ def submit(session: Session, catalog: Catalog, actor: str, dossier: Dossier,
                                    dossier.number)
     evaluate(cset, engine_dossier, known_inputs=catalog.known_inputs(round_.jurisdiction_id))  # raises DossierError
     dossier.product_group = group
-    dossier.submitted_at = submitted_at or utcnow()
+    dossier.submitted_at = clock.as_utc(submitted_at) if submitted_at else clock.now()
     move(session, actor, dossier, "submitted")
     return dossier

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.base import utcnow
+from spcncl_core import clock
 from spcncl_core.db.models import Comment, Dossier, Explanation, Publication, Round
 from spcncl_core.db.models.publication import RESOLUTIONS
 from spcncl_core.errors import LockedError, NotFoundError, RecordError
@@ -36,7 +36,7 @@ def publish(session: Session, catalog: Catalog, actor: str, round_: Round, now: 
     rows = round_results(session, round_)
     if not rows:
         raise RecordError(f"the {round_.year} round has no results to publish: compute them first")
-    now = now or utcnow()
+    now = clock.as_utc(now) if now else clock.now()
     snapshot = [{"dossier": d.number, "product": d.product.name, "enterprise": d.product.enterprise.name,
                  "product_group": d.product_group, "criteria_set": r.criteria_set_id, "content_hash": r.content_hash,
                  "eligible": r.eligible, "total": None if r.total is None else str(r.total), "passed": r.passed,
@@ -68,10 +68,11 @@ def submit_comment(session: Session, dossier: Dossier, author: str, text: str, c
                    now: datetime | None = None) -> Comment:
     """A public comment on a published dossier, accepted only inside the comment window."""
     publication = publication_of(session, dossier.round)
-    now = now or utcnow()
+    now = clock.as_utc(now) if now else clock.now()
     if not publication.published_at <= now <= publication.comments_until:
         raise LockedError(f"comments on the {dossier.round.year} results were open from "
-                          f"{publication.published_at:%d/%m/%Y} to {publication.comments_until:%d/%m/%Y}")
+                          f"{clock.local(publication.published_at, dossier.round.jurisdiction_id):%d/%m/%Y} to "
+                          f"{clock.local(publication.comments_until, dossier.round.jurisdiction_id):%d/%m/%Y}")
     if not text.strip() or not author.strip():
         raise RecordError("a comment needs its author and its text")
     comment = Comment(dossier_id=dossier.id, author=author.strip(), contact=contact, text=text.strip(),
@@ -98,7 +99,7 @@ def record_explanation(session: Session, actor: str, comment: Comment, text: str
     """Record the enterprise's explanation of a comment."""
     if comment.state != "explanation_requested":
         raise RecordError(f"no explanation was requested for comment {comment.id}")
-    explanation = Explanation(comment_id=comment.id, text=text.strip(), received_at=now or utcnow())
+    explanation = Explanation(comment_id=comment.id, text=text.strip(), received_at=clock.as_utc(now) if now else clock.now())
     session.add(explanation)
     session.flush()
     audit.record(session, actor, "comment.explained", "comment", comment.id, after={"text": explanation.text})

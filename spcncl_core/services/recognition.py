@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
+from spcncl_core import clock
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Certificate, Comment, Dossier, RecognitionDecision, Result, Round
 from spcncl_core.errors import LockedError, NotFoundError, RecordError
@@ -67,6 +68,10 @@ def decide(session: Session, catalog: Catalog, actor: str, round_: Round, number
     move_many(session, actor, recognised, "recognised", reason=f"decision {number}")
     move_many(session, actor, not_recognised, "not_recognised", reason=f"decision {number}")
     session.flush()
+    numbers = {d.id: d.number for d in recognised}
+    audit.record_many(session, actor, "certificate.issued",
+                      (("dossier", numbers[c.dossier_id], None, {"certificate": audit.certificate_json(c)})
+                       for c in certificates), reason=f"decision {number}")
     audit.record(session, actor, "recognition.decided", "round", round_.id,
                  after={"decision": number, "decided_on": decided_on,
                         "certificates": [c.number for c in certificates]})
@@ -91,9 +96,12 @@ def revoke(session: Session, actor: str, number: str, reason: str) -> Certificat
     certificate = get_certificate(session, number)
     if certificate.revoked_at is not None:
         raise LockedError(f"certificate {number} was revoked on {certificate.revoked_at:%d/%m/%Y}")
+    before = audit.certificate_json(certificate)
     certificate.revoked_at, certificate.revocation_reason = utcnow(), reason.strip()
     move(session, actor, certificate.dossier, "revoked", reason=reason.strip())
-    audit.record(session, actor, "certificate.revoked", "certificate", number, reason=reason.strip())
+    audit.record(session, actor, "certificate.revoked", "dossier", certificate.dossier.number,
+                 before={"certificate": before}, after={"certificate": audit.certificate_json(certificate)},
+                 reason=reason.strip())
     return certificate
 
 
@@ -127,7 +135,7 @@ class CertificateStatus:
 def check_certificate(session: Session, number: str, today: date | None = None) -> CertificateStatus:
     """Look a certificate up by number: whose it is and whether it is valid, expired or revoked today."""
     certificate = get_certificate(session, number)
-    today = today or utcnow().date()
+    today = today or clock.today(certificate.dossier.round.jurisdiction_id)
     status = "revoked" if certificate.revoked_at else "expired" if certificate.valid_until < today else "valid"
     product = certificate.dossier.product
     return CertificateStatus(certificate.number, product.name, product.enterprise.name, certificate.valid_from,

@@ -76,6 +76,9 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
                                and evaluations[d.id].council_scored], "council_scored", reason="results computed")
     session.add_all(results)
     session.flush()
+    numbers = {d.id: d.number for d in dossiers}
+    audit.record_many(session, actor, "result.computed",
+                      (("dossier", numbers[r.dossier_id], None, {"result": audit.result_json(r)}) for r in results))
     audit.record(session, actor, "results.computed", "round", round_.id,
                  after={"dossiers": len(results), "passed": sum(r.passed for r in results),
                         "top": sorted(d.number for d in dossiers if places.get(d.number) and places[d.number].top)})

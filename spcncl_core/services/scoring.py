@@ -321,8 +321,8 @@ def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
                for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()]
     if entries:
         session.execute(insert(ScoringEntry), entries)
-    audit.record(session, actor, "scores.imported", "round", round_.id,
-                 after={"forms": len(form_ids), "entries": len(entries),
-                        "scores": [[members_by_id[m].code, dossiers_by_id[d].number, points]
-                                   for (m, d), points in forms.items()]})
+    audit.record_many(session, actor, "form.imported",
+                      (("dossier", dossiers_by_id[d].number, None,
+                        {"member": members_by_id[m].code, "points": points, "submitted": True})
+                       for (m, d), points in forms.items()))
     return len(form_ids)
