@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from spcncl_core.cli import main
 

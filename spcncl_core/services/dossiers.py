@@ -10,8 +10,8 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from spcncl_core.catalog import Catalog
 from spcncl_core import clock
+from spcncl_core.catalog import Catalog
 from spcncl_core.db.models import Dossier, Enterprise, Product, Round
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import evaluate

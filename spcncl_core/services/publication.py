@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spcncl_core.catalog import Catalog
 from spcncl_core import clock
+from spcncl_core.catalog import Catalog
 from spcncl_core.db.models import Comment, Dossier, Explanation, Publication, Round
 from spcncl_core.db.models.publication import RESOLUTIONS
 from spcncl_core.errors import LockedError, NotFoundError, RecordError
@@ -99,7 +99,8 @@ def record_explanation(session: Session, actor: str, comment: Comment, text: str
     """Record the enterprise's explanation of a comment."""
     if comment.state != "explanation_requested":
         raise RecordError(f"no explanation was requested for comment {comment.id}")
-    explanation = Explanation(comment_id=comment.id, text=text.strip(), received_at=clock.as_utc(now) if now else clock.now())
+    explanation = Explanation(comment_id=comment.id, text=text.strip(),
+                              received_at=clock.as_utc(now) if now else clock.now())
     session.add(explanation)
     session.flush()
     audit.record(session, actor, "comment.explained", "comment", comment.id, after={"text": explanation.text})

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from spcncl_core.catalog import Catalog
 from spcncl_core import clock
+from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Certificate, Comment, Dossier, RecognitionDecision, Result, Round
 from spcncl_core.errors import LockedError, NotFoundError, RecordError
@@ -132,11 +132,16 @@ class CertificateStatus:
     revocation_reason: str | None
 
 
+def certificate_status(valid_until: date, revoked_at: datetime | None, today: date) -> str:
+    """valid, expired (after its last valid day) or revoked."""
+    return "revoked" if revoked_at else "expired" if valid_until < today else "valid"
+
+
 def check_certificate(session: Session, number: str, today: date | None = None) -> CertificateStatus:
     """Look a certificate up by number: whose it is and whether it is valid, expired or revoked today."""
     certificate = get_certificate(session, number)
     today = today or clock.today(certificate.dossier.round.jurisdiction_id)
-    status = "revoked" if certificate.revoked_at else "expired" if certificate.valid_until < today else "valid"
+    status = certificate_status(certificate.valid_until, certificate.revoked_at, today)
     product = certificate.dossier.product
     return CertificateStatus(certificate.number, product.name, product.enterprise.name, certificate.valid_from,
                              certificate.valid_until, status, certificate.revocation_reason)

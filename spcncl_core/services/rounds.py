@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.db.base import utcnow
@@ -66,7 +67,7 @@ def choose_criteria_set(session: Session, catalog: Catalog, actor: str, round_: 
         raise RecordError(f"{cset.id} covers {cset.years_label}, not {round_.year}")
     if round_.scoring_started:
         raise LockedError(f"the criteria sets of the {round_.year} round are locked: council scoring started on "
-                          f"{round_.scoring_started_at:%d/%m/%Y %H:%M}")
+                          f"{clock.show(round_.scoring_started_at, round_.jurisdiction_id)}")
     choice = session.get(RoundCriteriaSet, (round_.id, product_group))
     before = {"criteria_set": choice.criteria_set_id, "hash": choice.content_hash} if choice else None
     if choice is None:
