@@ -101,7 +101,11 @@ class SettingsError(SpcnclError):
 
 
 class DatabaseNotReadyError(SpcnclError):
-    """The database cannot be used as it is: unreachable, or without the schema (`spcncl db upgrade`)."""
+    """The database has no spcncl schema (or an old one): run `spcncl db upgrade`."""
+
+
+class DatabaseUnavailableError(SpcnclError):
+    """The database cannot be reached or opened; the message gives the driver's reason."""
 
 
 class UnknownCriteriaSetError(SpcnclError):
