@@ -207,6 +207,9 @@ class ReadOnlyEvaluation(Evaluation):
             object.__setattr__(view, name, MappingProxyType(dict(value)) if isinstance(value, dict) else value)
         return view
 
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in Evaluation.__slots__)
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"the evaluation is read-only: cannot set '{name}'")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import traceback
@@ -279,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "").lower() not in ("", "0", "off", "no", "false")
     argv = [a for a in argv if a != "--debug"]
     _tolerant_stderr()
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="spcncl %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         catalog = load_catalog()

@@ -219,7 +219,8 @@ class CriteriaSetRegistry(_Owned):
             try:
                 document = parse_yaml(decode_text(data, label), label)
             except InputFileError as exc:
-                self._problems.extend(exc.problems)
+                prefix = "" if plugin.startswith("(") else f"plugin '{plugin}': "
+                self._problems.extend(Problem(prefix + p.where, p.message) for p in exc.problems)
                 document = None
             self._entries[i] = CriteriaSetSource(document, label, plugin, digest)
         self._entries = [e for e in self._entries if not (isinstance(e, CriteriaSetSource) and e.document is None)]
