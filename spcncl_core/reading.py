@@ -16,6 +16,7 @@ Public API for other readers (e.g. uploads): `Limits`, `check_regular_file`, `re
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -25,8 +26,6 @@ from decimal import Decimal, InvalidOperation
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from spcncl_core.errors import InputFileError, Problem, cut
 from spcncl_core.numbers import MAX_NUMBER_TEXT, check_decimal, excerpt_number
@@ -253,84 +252,91 @@ def _json_constant(text: str) -> Any:
     raise _NumberError(f"{text} is not a number JSON allows")
 
 
-# --- YAML -----------------------------------------------------------------------------------------------------
-
-try:  # the C parser is several times faster; fall back when PyYAML was built without libyaml
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover
-    _BaseLoader = yaml.SafeLoader
+# --- YAML (imported on first use: a JSON dossier with a cached catalog never needs PyYAML) ---------------------
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _BoundedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, refusing duplicate keys (with both lines) and numbers outside the grammar's caps."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG:
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _YamlProblem(key_node, "a key must be a plain text or number, not a list or mapping")
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            try:
-                first = seen.get(key)
-            except TypeError:  # pragma: no cover - scalars are hashable
-                continue
-            if first is not None:
-                raise _YamlProblem(key_node, f"key {_key(key)} is given twice (lines {first} and {line}); keep one")
-            seen[key] = line
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        text = str(node.value)
-        if len(text) > MAX_NUMBER_TEXT:
-            raise _YamlProblem(node, f"number {excerpt_number(text)} is too long")
-        value = super().construct_yaml_int(node)
-        try:
-            check_decimal(Decimal(value), f"number {excerpt_number(text)}")
-        except ValueError as exc:
-            raise _YamlProblem(node, str(exc)) from None
-        return value  # type: ignore[no-any-return]
-
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
-        text = str(node.value)
-        if len(text) > MAX_NUMBER_TEXT:
-            raise _YamlProblem(node, f"number {excerpt_number(text)} is too long")
-        value = super().construct_yaml_float(node)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise _YamlProblem(node, f"{text} is not a finite number")
-        try:  # the caps apply to the digits as written, so that what is read is exactly what was meant
-            exact = Decimal(text.replace("_", ""))
-        except InvalidOperation:
-            exact = Decimal(repr(value))  # sexagesimal (1:30.5)
-        try:
-            check_decimal(exact, f"number {excerpt_number(text)}")
-        except ValueError as exc:
-            raise _YamlProblem(node, str(exc)) from None
-        return value  # type: ignore[no-any-return]
-
-
-_BoundedLoader.add_constructor("tag:yaml.org,2002:map", _BaseLoader.construct_yaml_map)
-_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
-_BoundedLoader.add_constructor("tag:yaml.org,2002:float", _BoundedLoader.construct_yaml_float)
-
-
 class _YamlProblem(Exception):
-    def __init__(self, node: yaml.Node, message: str) -> None:
+    def __init__(self, node: Any, message: str) -> None:
         super().__init__(message)
         self.line = node.start_mark.line + 1
+
+
+@functools.cache
+def _loaders() -> tuple[Any, Any]:
+    """(the safe base loader, the bounded loader) classes, built on first use."""
+    import yaml
+
+    try:  # the C parser is several times faster; fall back when PyYAML was built without libyaml
+        base: Any = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover
+        base = yaml.SafeLoader
+
+    class BoundedLoader(base):  # type: ignore[misc, valid-type]
+        """The safe loader, refusing duplicate keys (with both lines) and numbers outside the grammar's caps."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _YamlProblem(key_node, "a key must be a plain text or number, not a list or mapping")
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    first = seen.get(key)
+                except TypeError:  # pragma: no cover - scalars are hashable
+                    continue
+                if first is not None:
+                    raise _YamlProblem(key_node, f"key {_key(key)} is given twice (lines {first} and {line}); "
+                                                 "keep one")
+                seen[key] = line
+            return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+        def construct_yaml_int(self, node: Any) -> int:
+            text = str(node.value)
+            if len(text) > MAX_NUMBER_TEXT:
+                raise _YamlProblem(node, f"number {excerpt_number(text)} is too long")
+            value = super().construct_yaml_int(node)
+            try:
+                check_decimal(Decimal(value), f"number {excerpt_number(text)}")
+            except ValueError as exc:
+                raise _YamlProblem(node, str(exc)) from None
+            return value  # type: ignore[no-any-return]
+
+        def construct_yaml_float(self, node: Any) -> float:
+            text = str(node.value)
+            if len(text) > MAX_NUMBER_TEXT:
+                raise _YamlProblem(node, f"number {excerpt_number(text)} is too long")
+            value = super().construct_yaml_float(node)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise _YamlProblem(node, f"{text} is not a finite number")
+            try:  # the caps apply to the digits as written, so that what is read is exactly what was meant
+                exact = Decimal(text.replace("_", ""))
+            except InvalidOperation:
+                exact = Decimal(repr(value))  # sexagesimal (1:30.5)
+            try:
+                check_decimal(exact, f"number {excerpt_number(text)}")
+            except ValueError as exc:
+                raise _YamlProblem(node, str(exc)) from None
+            return value  # type: ignore[no-any-return]
+
+    BoundedLoader.add_constructor("tag:yaml.org,2002:int", BoundedLoader.construct_yaml_int)
+    BoundedLoader.add_constructor("tag:yaml.org,2002:float", BoundedLoader.construct_yaml_float)
+    return base, BoundedLoader
 
 
 def parse_yaml(text: str, label: str, limits: Limits | None = None) -> Any:
     """Parse one YAML document within the limits. Depth and the size after alias expansion are computed from the
     parser's events (no recursion, nothing expanded) before the document is composed. Raises InputFileError."""
+    import yaml
+
     limits = limits or Limits.from_env()
     _scan_yaml(text, label, limits)
     try:
-        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_loaders()[1])  # noqa: S506 - a safe loader
     except _YamlProblem as exc:
         raise _fail(f"{label}: line {exc.line}", str(exc)) from None
     except yaml.YAMLError as exc:
@@ -339,14 +345,16 @@ def parse_yaml(text: str, label: str, limits: Limits | None = None) -> Any:
         raise _fail(label, f"nested too deeply (more than {limits.max_depth} levels)") from None
 
 
-def _yaml_error(exc: yaml.YAMLError, label: str) -> InputFileError:
+def _yaml_error(exc: Exception, label: str) -> InputFileError:
     mark = getattr(exc, "problem_mark", None)
     where = f"{label}: line {mark.line + 1}, column {mark.column + 1}" if mark else label
     return _fail(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")
 
 
 def _scan_yaml(text: str, label: str, limits: Limits) -> None:
-    loader = _BaseLoader(text)
+    import yaml
+
+    loader = _loaders()[0](text)
     # per open container: [expanded size so far, height below it, its anchor]
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[int, int]] = {}  # anchor → (expanded size, height)
