@@ -4,13 +4,14 @@ PluginError naming plugin and hook."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
 
 from conftest import EXAMPLES, MINIMAL_SET
-from spcncl_core import PluginError, hookimpl, load_catalog, read_dossier_file
+from spcncl_core import Dossier, PluginError, hookimpl, load_catalog, read_dossier_file
 from spcncl_core.engine.rules import Bands
 from spcncl_core.plugins import get_plugin_manager
 
@@ -137,3 +138,36 @@ def test_any_exception_from_any_hook_names_plugin_and_hook(pm: Any, register: Ca
     with pytest.raises(PluginError, match=rf"plugin 'broken' failed in {hook}: KeyError: 'oops'; fix or uninstall "
                                           r"it, or block it with SPCNCL_BLOCK_PLUGINS=broken"):
         evaluate(load_catalog(pm))
+
+
+def test_a_plugin_kind_subclassing_a_built_in_one_scores_the_same_on_the_fast_path(
+        pm: Any, register: Callable[..., Any]) -> None:
+    class HalfBands(Bands):
+        name = "half-bands"
+
+        def compile(self, rule: Any) -> Any:
+            inner = super().compile(rule)
+
+            def half(values: Any) -> Any:
+                points, how = inner(values)
+                return points / 2, how + " (halved)"
+
+            return half
+
+    class Halving:
+        @hookimpl
+        def register_rule_kinds(self, registry: Any) -> None:
+            registry.add(HalfBands())
+
+        @hookimpl
+        def register_criteria_sets(self, registry: Any) -> None:
+            data = copy.deepcopy(MINIMAL_SET)
+            criterion = data["groups"][0]["criteria"][0]
+            criterion["score"] = {"half-bands": criterion["score"]["bands"]}
+            registry.add_document(data, "halving/test-set.yaml")
+
+    register(Halving(), "halving")
+    catalog = load_catalog(pm)
+    dossier = Dossier("testland", 2024, {"revenue": 100, "level": "low"})
+    points = [catalog.evaluate(dossier).criteria[0].points for _ in range(60)]  # past FAST_PATH_AFTER
+    assert set(points) == {5}
