@@ -154,6 +154,28 @@ def read_document(source: str | os.PathLike[str] | Traversable, label: str | Non
     return parse_json(text, where, limits) if kind == "json" else parse_yaml(text, where, limits)
 
 
+def check_structure(value: Any, label: str, limits: Limits | None = None) -> None:
+    """Hold a document built in Python (e.g. a plugin's `add_document`) to the same depth and size caps, walking it
+    without recursion (a self-referencing mapping is refused as too deep). Raises InputFileError."""
+    limits = limits or Limits.from_env()
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if nodes > limits.max_nodes:
+            raise _fail(label, f"has too many values (more than {limits.max_nodes:,}; setting {MAX_NODES_ENV})")
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth >= limits.max_depth:
+            raise _fail(label, f"nested too deeply (more than {limits.max_depth} levels; setting {MAX_DEPTH_ENV})")
+        stack.extend((child, depth + 1) for child in children)
+
+
 # --- JSON -----------------------------------------------------------------------------------------------------
 
 _JSON_TOKEN = re.compile(r'"((?:[^"\\]++|\\.)*+)"(\s*:)?|([{\[])|([}\]])|(-?\d[\d.eE+\-]*)')

@@ -20,7 +20,7 @@ from spcncl_core.engine.functions import DerivedFunction
 from spcncl_core.engine.prerequisites import PrerequisiteCheck
 from spcncl_core.engine.rules import RuleKind
 from spcncl_core.errors import InputFileError, PluginError, Problem
-from spcncl_core.reading import decode_text, parse_yaml, read_bytes
+from spcncl_core.reading import check_structure, decode_text, parse_yaml, read_bytes
 
 T = TypeVar("T")
 
@@ -245,7 +245,16 @@ class CriteriaSetRegistry(_Owned):
         self._entries.append((data, label, self._plugin, hashlib.sha256(data).hexdigest()))
 
     def add_document(self, document: Mapping[str, Any], source: str) -> None:
-        """Add a criteria set given as a mapping (as read from YAML); `source` names it in errors."""
+        """Add a criteria set given as a mapping (as read from YAML); `source` names it in errors. It is held to the
+        reader's depth and size caps."""
+        try:
+            check_structure(document, source)
+        except InputFileError as exc:
+            plugin = self._plugin
+            prefix = "" if plugin.startswith("(") else f"plugin '{plugin}': "
+            self._problems.extend(Problem(prefix + p.where, p.message) for p in exc.problems)
+            self._read_problems += 1
+            return
         try:
             canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
             digest: str | None = hashlib.sha256(canonical.encode("utf-8")).hexdigest()

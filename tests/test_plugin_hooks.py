@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES, MINIMAL_SET
-from spcncl_core import Dossier, PluginError, hookimpl, load_catalog, read_dossier_file
+from spcncl_core import CriteriaSetError, Dossier, PluginError, hookimpl, load_catalog, read_dossier_file
 from spcncl_core.engine.rules import Bands
 from spcncl_core.plugins import get_plugin_manager
 
@@ -171,3 +171,23 @@ def test_a_plugin_kind_subclassing_a_built_in_one_scores_the_same_on_the_fast_pa
     dossier = Dossier("testland", 2024, {"revenue": 100, "level": "low"})
     points = [catalog.evaluate(dossier).criteria[0].points for _ in range(60)]  # past FAST_PATH_AFTER
     assert set(points) == {5}
+
+
+def test_a_deep_document_from_a_plugin_is_refused_naming_it(pm: Any, register: Callable[..., Any]) -> None:
+    score: Any = {"boolean": {"of": "level", "points": 1}}
+    for _ in range(3000):
+        score = {"parts": [score]}
+
+    class Deep:
+        @hookimpl
+        def register_criteria_sets(self, registry: Any) -> None:
+            data = copy.deepcopy({**MINIMAL_SET, "groups": []})
+            data["groups"] = [{"id": "A", "title": {"vi": "A"}, "criteria": [
+                {"id": "A1", "title": {"vi": "A1"}, "max_points": 20, "score": score}]}]
+            registry.add_document(data, "deep/test-set.yaml")
+
+    register(Deep(), "deep")
+    with pytest.raises(CriteriaSetError) as info:
+        load_catalog(pm)
+    assert [str(p) for p in info.value.problems] == [
+        "plugin 'deep': deep/test-set.yaml: nested too deeply (more than 40 levels; setting SPCNCL_MAX_DEPTH)"]
