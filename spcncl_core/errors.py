@@ -119,9 +119,10 @@ class NoCriteriaSetError(SpcnclError):
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ' (did you mean 'x'?)' for the closest choice, or '' when none is close (or the word is too long to be
     a slip of the keyboard). Callers hinting at many words stop after MAX_HINTS of them."""
-    if len(word) > 64:
+    candidates = [c for c in choices if len(c) <= 64]
+    if len(word) > 64 or not candidates:
         return ""
-    close = difflib.get_close_matches(word, [c for c in choices if len(c) <= 64], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

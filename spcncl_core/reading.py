@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from spcncl_core.errors import InputFileError, Problem, cut
-from spcncl_core.numbers import MAX_NUMBER_TEXT, check_decimal, excerpt_number
+from spcncl_core.numbers import MAX_INTEGER_DIGITS, MAX_NUMBER_TEXT, check_decimal, excerpt_number
 
 MAX_BYTES_ENV, MAX_DEPTH_ENV, MAX_NODES_ENV = "SPCNCL_MAX_FILE_BYTES", "SPCNCL_MAX_DEPTH", "SPCNCL_MAX_NODES"
 DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES = 5 * 1024 * 1024, 40, 1_000_000
@@ -216,18 +216,24 @@ def _scan_json(text: str, label: str, limits: Limits) -> None:
                 stack.pop()
         elif number is not None:
             nodes += 1
-            try:
-                _check_literal(number)
-            except ValueError as exc:
-                raise _fail(f"{label}: line {_line(text, match.start())}", str(exc)) from None
+            if len(number) < MAX_INTEGER_DIGITS and number.lstrip("-").isdigit():
+                pass  # the common case, within every cap
+            else:
+                try:
+                    _check_literal(number)
+                except ValueError as exc:
+                    raise _fail(f"{label}: line {_line(text, match.start())}", str(exc)) from None
         else:
             nodes += 1
             keys = stack[-1] if stack else None
             if colon and keys is not None:
-                try:
-                    key = json.loads(f'"{key_text}"')
-                except ValueError:
-                    continue  # the parser reports it
+                if "\\" in key_text:  # escapes: compare keys as JSON reads them ("\u0061" is "a")
+                    try:
+                        key = json.loads(f'"{key_text}"')
+                    except ValueError:
+                        continue  # the parser reports it
+                else:
+                    key = key_text
                 if key in keys:
                     first, second = _line(text, keys[key]), _line(text, match.start())
                     raise _fail(f"{label}: line {second}", f"key {_key(key)} is given twice (lines {first} and "
@@ -261,7 +267,8 @@ def _check_literal(text: str) -> Decimal:
 
 
 def _json_int(text: str) -> int:
-    _check_literal(text)
+    if len(text) >= MAX_INTEGER_DIGITS:  # the scan checked every literal; this is a second guard
+        _check_literal(text)
     return int(text)
 
 
