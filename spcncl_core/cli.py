@@ -344,6 +344,10 @@ def translate_error(exc: BaseException) -> SpcnclError | None:
                                              "`spcncl db upgrade` first")
             if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
                 return DatabaseUnavailableError(f"cannot use the database: {cut(text, 200)}")
+    alembic_exc = sys.modules.get("alembic.util.exc")
+    if alembic_exc is not None and isinstance(exc, alembic_exc.CommandError):
+        return DatabaseNotReadyError(f"the database schema is not one this spcncl knows ({cut(_first_line(exc), 160)})"
+                                     "; was it made by another version? run `spcncl db current`")
     if isinstance(exc, ModuleNotFoundError) and exc.name in ("psycopg", "psycopg2"):
         return SettingsError("a postgresql:// URL needs psycopg 3: pip install 'spcncl[postgresql]'")
     return None

@@ -70,7 +70,8 @@ def get_plugin_manager(*, entry_points_too: bool = True, block: Iterable[str] = 
                 plugin = ep.load()
             except Exception as exc:  # noqa: BLE001 - any import error must name the plugin
                 raise PluginError(f"plugin '{ep.name}' ({ep.value}, from {dist}) failed to load: "
-                                  f"{type(exc).__name__}: {exc}; fix or uninstall it, or block it with "
+                                  f"{type(exc).__name__}: {cut(str(exc), MAX_EXCERPT * 5)}; fix or uninstall it, "
+                                  "or block it with "
                                   f"{BLOCK_ENV}={ep.name}") from exc
             _register(pm, plugin, ep.name, f"entry point {ep.value} ({dist})")
     if os.environ.get(TRACE_ENV, "").lower() not in ("", "0", "off", "no", "false"):

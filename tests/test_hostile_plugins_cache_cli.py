@@ -173,3 +173,14 @@ def test_debug_shows_the_traceback() -> None:
     run = spcncl("round", "report", "--year", "2023", "--database-url", "nonsense", "--debug")
     assert run.code == 2 and "Traceback (most recent call last)" in run.err
     assert run.err.rstrip().splitlines()[-1].startswith("error: the database URL is not valid")
+
+
+def test_a_database_at_an_unknown_schema_revision(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    assert spcncl("db", "upgrade", "--database-url", url).code == 0
+    with sqlite3.connect(tmp_path / "other.sqlite") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    one_line(spcncl("db", "upgrade", "--database-url", url), 2, "the database schema is not one this spcncl knows",
+             "'9999'")
