@@ -83,8 +83,9 @@ def cache_key(registries: Registries) -> str | None:
 
 
 def trusted_modules(registries: Registries) -> frozenset[str]:
-    """Modules whose dataclasses a cache entry may rebuild: the library's and those of registered plugin objects."""
-    names = {m for m in sys.modules if m == "spcncl_core" or m.startswith("spcncl_core.")}
+    """Modules whose dataclasses a cache entry may rebuild: the criteria-set model and the engine, and the modules of
+    registered plugin objects."""
+    names = {m for m in sys.modules if m.startswith(("spcncl_core.criteria.", "spcncl_core.engine."))}
     objects: Iterable[Any] = [
         *(k for _, k in registries.rule_kinds.items()), *(c for _, c in registries.prerequisite_checks.items()),
         *(f.fn for _, f in registries.functions.items()), *(a.fn for _, a in registries.aggregations.items())]
