@@ -36,7 +36,8 @@ logging.getLogger("spcncl").addHandler(logging.NullHandler())  # a library logs;
 
 __all__ = [
     "Aggregated", "Aggregation", "Catalog", "Condition", "CriteriaSet", "CriteriaSetError", "Criterion",
-    "CriterionResult", "DerivedFunction", "Dossier", "DossierError", "Evaluation", "Group", "InputFileError", "InputSpec",
+    "CriterionResult", "DerivedFunction", "Dossier", "DossierError", "Evaluation", "Group", "InputFileError",
+    "InputSpec",
     "NoCriteriaSetError", "PluginError", "PluginInfo", "PrerequisiteCheck", "PrerequisiteResult", "Problem",
     "RankedEntry", "RuleContext", "RuleKind", "SpcnclError", "UnknownCriteriaSetError", "evaluate",
     "get_plugin_manager", "hookimpl", "load_catalog", "rank", "read_dossier_file",

@@ -6,7 +6,6 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-
 MAX_WHERE, MAX_MESSAGE = 160, 400  # characters of a problem's location and message
 MAX_EXCERPT = 40  # characters of a bad value quoted in a message
 MAX_HINTS = 20  # did-you-mean searches per reading; further unknown keys get none

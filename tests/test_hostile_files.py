@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, MINIMAL_SET, write_yaml
 from hostile import billion_laughs, spcncl
 
@@ -116,7 +115,7 @@ def test_a_bad_setting_for_a_cap_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_latin1_text_is_refused_naming_the_line(tmp_path: Path) -> None:
     path = text_file(tmp_path, "latin.yaml", "jurisdiction: hanoi\nyear: 2023\nproduct: \"Đèn\"\nnote: caf\xe9\n"
-                     .encode("utf-8").replace("caf\xe9".encode(), b"caf\xe9"))
+                     .encode().replace("caf\xe9".encode(), b"caf\xe9"))
     bad_input(spcncl("evaluate", str(path)), "latin.yaml: line 4", "is not UTF-8 text", "save the file as UTF-8")
 
 

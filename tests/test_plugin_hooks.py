@@ -90,7 +90,8 @@ def test_dossier_evaluated_cannot_change_the_evaluation(pm: Any, register: Calla
 
     register(Cheat(), "cheat")
     with pytest.raises(PluginError, match=r"plugin 'cheat' failed in dossier_evaluated: AttributeError: the "
-                                          r"evaluation is read-only: cannot set 'passed'; .*SPCNCL_BLOCK_PLUGINS=cheat"):
+                                          r"evaluation is read-only: cannot set 'passed'; "
+                                          r".*SPCNCL_BLOCK_PLUGINS=cheat"):
         evaluate(load_catalog(pm))
 
 
