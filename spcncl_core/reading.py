@@ -393,7 +393,6 @@ def _scan_yaml(text: str, label: str, limits: Limits) -> None:
         return _fail(f"{label}: line {event.start_mark.line + 1}", message)
 
     def add(event: Any, size: int, height: int, anchor: str | None) -> None:
-        nonlocal total
         if anchor:
             anchors[anchor] = (size, height)
         if stack:
