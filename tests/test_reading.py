@@ -24,7 +24,8 @@ def test_read_bytes_reads_a_regular_file_within_its_cap(tmp_path: Path) -> None:
     assert check_regular_file(path, max_bytes=100).st_size == 100
     with pytest.raises(InputFileError) as info:
         read_bytes(path, max_bytes=99, label="upload.xlsx")
-    assert message(info) == "upload.xlsx: is too large: 100 bytes, the limit is 99 bytes (setting SPCNCL_MAX_FILE_BYTES)"
+    assert message(info) == ("upload.xlsx: is too large: 100 bytes, the limit is 99 bytes "
+                             "(setting SPCNCL_MAX_FILE_BYTES)")
     with pytest.raises(InputFileError):
         check_regular_file(path, max_bytes=99)
 
