@@ -85,3 +85,54 @@ def test_plugin_rule_kinds_and_checks_run_inside_the_fast_path(pm: Any, register
         expected = evaluate_checked(cset, dossier)
         got = fast(dossier.inputs, None, None)
         assert (got == expected) if not isinstance(got, tuple) else (got == expected.prerequisite_data)
+
+
+class PlusOneBands:
+    """Built lazily: a plugin rule kind that subclasses the built-in bands and scores one point more."""
+
+    @staticmethod
+    def make() -> Any:
+        from spcncl_core.engine.rules import Bands
+
+        class Generous(Bands):
+            name = "generous-bands"
+
+            def compile(self, rule: Any) -> Any:
+                parent = super().compile(rule)
+
+                def generous(values: Any) -> Any:
+                    points, how = parent(values)
+                    return points + 1, how + " + 1"
+
+                return generous
+
+        return Generous()
+
+
+def test_a_plugin_kind_subclassing_a_built_in_one_scores_the_same_on_every_evaluation(pm: Any, register: Any
+                                                                                       ) -> None:
+    """Defect: the generator dispatched with isinstance and emitted the parent's code: 6 for 19 evaluations, then
+    5 from the 20th (when the fast path is generated)."""
+    from spcncl_core import hookimpl, load_catalog
+
+    class Plugin:
+        @hookimpl
+        def register_rule_kinds(self, registry: Any) -> None:
+            registry.add(PlusOneBands.make())
+
+        @hookimpl
+        def register_criteria_sets(self, registry: Any) -> None:
+            registry.add_document({
+                "id": "generous-2025", "title": {"vi": "Thử"}, "jurisdiction": "generous", "years": {"from": 2025},
+                "product_group": "any", "provenance": "official", "total_points": 10,
+                "pass": {"operator": ">", "points": 5}, "aggregation": "mean-of-assigned",
+                "inputs": [{"id": "x", "type": "number", "label": {"vi": "x"}}],
+                "groups": [{"id": "G", "title": {"vi": "G"}, "criteria": [
+                    {"id": "G1", "title": {"vi": "G1"}, "max_points": 10,
+                     "score": {"generous-bands": {"of": "x", "levels": [{"gte": 10, "points": 5}]}}}]}],
+            }, "generous.yaml")
+
+    register(Plugin(), "generous")
+    cset = load_catalog(pm).get("generous-2025")
+    got = [evaluate(cset, Dossier("generous", 2025, {"x": 12})).total for _ in range(45)]
+    assert set(got) == {6}
