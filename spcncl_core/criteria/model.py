@@ -15,7 +15,7 @@ PROVENANCES = ("official", "partly-official", "reconstruction", "draft")
 PROVENANCE_TEXT = {
     "official": "the official table",
     "partly-official": "partly official",
-    "reconstruction": "a reconstruction, not the official table",
+    "reconstruction": "not the official point table",
     "draft": "an authority's working draft, not yet in force",
 }
 
