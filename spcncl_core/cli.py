@@ -267,8 +267,8 @@ def _print_evaluation(e: Evaluation, s: CriteriaSet, lang: str, meta: Mapping[st
     print(f"{title + ': ' if title else ''}{s.id} ({s.label(lang)})")
     if s.provenance != "official":
         print(f"provenance: {s.provenance_text()}")
-    print()
     if e.prerequisites:
+        print()
         print(table(["prerequisite", "", "check"],
                     [[p.id, "✓" if p.passed else "✗", p.message] for p in e.prerequisites]))
     if not e.eligible:
@@ -286,8 +286,16 @@ def _print_evaluation(e: Evaluation, s: CriteriaSet, lang: str, meta: Mapping[st
 
 
 def _subtotals_text(e: Evaluation, s: CriteriaSet) -> str:
+    points = {c.id: c.points for c in e.criteria}
+
+    def children(g: Any) -> Decimal:
+        return sum((points[c.id] for c in g.criteria), Decimal(0)) + sum((e.subtotals[x.id] for x in g.groups),
+                                                                         Decimal(0))
+
     def one(g: Any) -> str:
         text = f"{g.id} {show(e.subtotals[g.id])}"
+        if g.cap and children(g) > e.subtotals[g.id]:
+            text += f" (capped; its parts add up to {show(children(g))})"
         if g.groups:
             text += " [" + ", ".join(one(sub) for sub in g.groups) + "]"
         return text

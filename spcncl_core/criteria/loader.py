@@ -153,9 +153,15 @@ def build_criteria_set(document: Mapping[str, Any], label: str, registries: Regi
     prerequisites = _prerequisites(data.get("prerequisites", []), ctx)
     step = data.get("score_step") or DEFAULT_SCORE_STEP
     group_items = data.get("groups") or []
-    _unique(ctx, "groups", [g["id"] for g in _walk_groups(group_items)], "group")
-    _unique(ctx, "criteria", [c["id"] for g in _walk_groups(group_items) for c in g.get("criteria", ())],
+    seen_groups: set[str] = set()
+    for at, g in _walk_groups(group_items):
+        if g["id"] in seen_groups:
+            ctx.problem(f"{at}.id", f"group '{g['id']}' is declared twice")
+        seen_groups.add(g["id"])
+    _unique(ctx, "criteria", [c["id"] for _, g in _walk_groups(group_items) for c in g.get("criteria", ())],
             "criterion")
+    if data.get("_groups_partial"):
+        ctx.dropped += 1  # a group or criterion left out: sums over groups are not checked
     groups = tuple(_group(g, f"groups[{gi}]", (), step, ctx) for gi, g in enumerate(group_items))
 
     declared_total = data.get("total_points")
@@ -172,7 +178,7 @@ def build_criteria_set(document: Mapping[str, Any], label: str, registries: Regi
     pass_rule = None
     if data.get("pass_") is not None:
         pass_rule = parse_pass(data["pass_"], all_groups, all_criteria, declared_total, ctx.problem)
-    elif "pass_" in data and not classes:
+    elif "pass_" in data and not document.get("classes"):
         ctx.problem("pass", "required when the set declares no classes: e.g. {operator: \">\", points: 70}")
     if data.get("provenance") == "partly-official" and not data.get("official_parts"):
         ctx.problem("official_parts", "a partly-official set lists which parts are official, e.g. "
@@ -253,11 +259,12 @@ def _clean_group(group: Any, errors: Any) -> dict[str, Any] | None:
     return out
 
 
-def _walk_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for g in items:
-        out.append(g)
-        out += _walk_groups(g.get("groups") or [])
+def _walk_groups(items: list[dict[str, Any]], base: str = "groups") -> list[tuple[str, dict[str, Any]]]:
+    """Every group with its path, depth first."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for i, g in enumerate(items):
+        out.append((f"{base}[{i}]", g))
+        out += _walk_groups(g.get("groups") or [], f"{base}[{i}].groups")
     return out
 
 
@@ -341,7 +348,7 @@ def _group(g: dict[str, Any], at: str, path: tuple[str, ...], step: Decimal, ctx
     subgroups = tuple(_group(sub, f"{at}.groups[{si}]", inner, step, ctx) for si, sub in enumerate(g.get("groups") or []))
     group = Group(g["id"], g["title"], tuple(criteria), subgroups, g.get("max_points"), bool(g.get("cap")))
     declared = g.get("max_points")
-    if declared is not None:
+    if declared is not None and not ctx.dropped:
         children = group.children_max
         if group.cap and declared >= children:
             ctx.problem(f"{at}.max_points", f"a cap must be below what the children can score ({show(children)}); "

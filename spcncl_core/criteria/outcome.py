@@ -44,7 +44,8 @@ def parse_rounding(raw: Any, report: Report) -> Rounding:
 
 def parse_pass(raw: Any, groups: Mapping[str, Decimal], criteria: Mapping[str, Decimal], total: Decimal | None,
                report: Report) -> PassRule | None:
-    """The pass rule: `{operator, points}` on the total, or a compound `{all|any: [conditions]}`."""
+    """The pass rule: `{operator, points}` on the total, or a compound `{all|any: [conditions]}` where a condition
+    is `{of: total|group|criterion|each-criterion, group|criterion: ID, operator, points|share}`."""
     condition = _condition(raw, "pass", groups, criteria, total, report)
     if condition is None:
         return None
@@ -76,12 +77,12 @@ def _condition(raw: Any, path: str, groups: Mapping[str, Decimal], criteria: Map
             return PassCondition(joiner, conditions=tuple(p for p in parsed if p is not None))
     ok = True
     for key in raw:
-        if key not in ("on", "operator", "points", "share", "group", "criterion"):
-            report(f"{path}.{key}", "unknown key; a condition takes on, operator, points or share, group, criterion")
+        if key not in ("of", "operator", "points", "share", "group", "criterion"):
+            report(f"{path}.{key}", "unknown key; a condition takes of, operator, points or share, group, criterion")
             ok = False
-    on = raw.get("on", "total")
+    on = raw.get("of", "total")
     if on not in TARGETS:
-        report(f"{path}.on", f"must be one of {', '.join(TARGETS)}, got {on!r}")
+        report(f"{path}.of", f"must be one of {', '.join(TARGETS)}, got {on!r}")
         return None
     operator = raw.get("operator", ">=")
     if operator not in OPERATORS:
