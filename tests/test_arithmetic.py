@@ -3,6 +3,7 @@ half up, as the set declares; the shown parts add up to the shown total; no miss
 
 from __future__ import annotations
 
+import random
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -130,22 +131,26 @@ def sets(catalog: Catalog) -> dict[str, CriteriaSet]:
     }
 
 
-@st.composite
-def sheets(draw: Any) -> dict[str, dict[str, float]]:
-    """Random council sheets for the 15 criteria: 2–4 of 9 members each, points in steps of 0.5."""
-    ids = "ABCDEFGHIJKLMNO"
+def random_sheet(rng: Any) -> dict[str, dict[str, float]]:
+    """A random council sheet for the 15 criteria: 2–4 of 9 members each, points in steps of 0.5."""
     out: dict[str, dict[str, float]] = {}
-    for criterion, maximum in zip(ids, MAXIMA):
-        members = draw(st.lists(st.integers(0, 8), min_size=2, max_size=4, unique=True))
-        for m in members:
-            out.setdefault(f"m{m}", {})[criterion] = draw(st.integers(0, 2 * maximum)) / 2
+    for criterion, maximum in zip("ABCDEFGHIJKLMNO", MAXIMA):
+        for m in rng.sample(range(9), rng.randint(2, 4)):
+            out.setdefault(f"m{m}", {})[criterion] = rng.randint(0, 2 * maximum) / 2
     return out
 
 
-@settings(max_examples=2000, deadline=None)
-@given(sheets())
-def test_total_is_the_exact_total_rounded_once_and_parts_add_up(sets: dict[str, CriteriaSet],
-                                                               sheet: dict[str, dict[str, float]]) -> None:
+# hypothesis draws the seeds (and reports a failing one); each example checks 10 sheets: 4,000 sheets in all, in a
+# few seconds
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 2 ** 32))
+def test_total_is_the_exact_total_rounded_once_and_parts_add_up(sets: dict[str, CriteriaSet], seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(10):
+        _check_sheet(sets, random_sheet(rng))
+
+
+def _check_sheet(sets: dict[str, CriteriaSet], sheet: dict[str, dict[str, float]]) -> None:
     by_criterion: dict[str, list[Fraction]] = {}
     for given_points in sheet.values():
         for c, p in given_points.items():
