@@ -16,6 +16,7 @@ from spcncl_core.engine.compiled import (
     CompiledPrerequisite,
     CompiledSet,
 )
+from spcncl_core.engine.council_fast import build_council_fast
 from spcncl_core.engine.fastpath import build_fast_path
 from spcncl_core.engine.inputs import make_converter
 from spcncl_core.engine.outcome import GroupNode, compile_pass
@@ -71,10 +72,12 @@ def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
     kinds, checks = dict(registries.rule_kinds.items()), dict(registries.prerequisite_checks.items())
 
     def build_fast() -> Callable[..., Any]:
-        return build_fast_path(cset, inputs, tuple(derived), tuple(prerequisites), tuple(criteria), passes, quantum,
+        fast = build_fast_path(cset, inputs, tuple(derived), tuple(prerequisites), tuple(criteria), passes, quantum,
                                kinds, checks, tuple(_node(g) for g in cset.groups), judge, cset.classes)
+        fast.council = build_council_fast(cset, compiled, fast)  # type: ignore[attr-defined]
+        return fast
 
-    return CompiledSet(
+    compiled = CompiledSet(
         inputs=inputs,
         declared=frozenset(i.id for i in cset.inputs),
         derived=tuple(derived),
@@ -104,6 +107,7 @@ def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
         classes=cset.classes,
         group_max=group_max,
     )
+    return compiled
 
 
 def _node(group: Group) -> GroupNode:

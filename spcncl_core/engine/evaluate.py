@@ -185,11 +185,19 @@ def evaluate(criteria_set: CriteriaSet, dossier: Dossier,
         jit[1] += 1
         if jit[1] == FAST_PATH_AFTER:  # generating costs a few milliseconds: worth it only for bulk work
             fast = cs.fast_path()
-    if fast is not None and not scores and not dossier.self_assessment:
+    if fast is not None and not dossier.self_assessment:
         raw = dossier.inputs
         declared = cs.declared
         if declared.issuperset(raw) or (known_inputs is not None
                                         and all(k in declared or k in known_inputs for k in raw)):
+            if scores:
+                council = fast.council  # type: ignore[attr-defined]
+                if council is not None:
+                    try:
+                        return council(raw, scores, dossier.id, dossier.submitted_at)  # type: ignore[no-any-return]
+                    except (Irregular, ValueError, TypeError, KeyError, AttributeError):
+                        pass  # the checking path reports every problem
+                return evaluate_checked(criteria_set, dossier, scores, known_inputs=known_inputs)
             try:
                 result = fast(raw, dossier.id, dossier.submitted_at)
             except (Irregular, ValueError, TypeError):
