@@ -60,6 +60,19 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
     set_id, set_hash, total_points = cset.id, cset.content_hash, cset.total_points
     # a cap that cuts raises Irregular: the checking path explains it
     plan = [_plan(node, index, scale, denominator) for node in tree]
+    postorder: list[tuple[str, tuple[int, ...], tuple[str, ...], Any]] = []
+
+    def visit(node: Any) -> None:
+        gid, members, subs, cap = node
+        for sub in subs:
+            visit(sub)
+        postorder.append((gid, members, tuple(x[0] for x in subs), cap))
+
+    for node in plan:
+        visit(node)
+    preorder = _preorder(plan)
+    top_ids = [node[0] for node in plan]
+    twice = 2 * denominator
 
     def dec(units: int) -> Decimal:
         found = shown_cache.get(units)
@@ -100,29 +113,48 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
             raise Irregular  # ineligible: rare with council scores; the checking path decides
         data = preliminary.criterion_data
         numerators = [0] * n
+        units = [0] * n
         for i in range(n):
             count = counts[i]
             if count:
                 if count > 12:
                     raise Irregular
-                numerators[i] = sums[i] * factor[count]
+                v = sums[i] * factor[count]
             else:
-                numerators[i] = int(data[i * 9 + 2] * scale) * denominator
-        units = [0] * n
+                v = int(data[i * 9 + 2] * scale) * denominator
+            numerators[i] = v
+            units[i] = (2 * v + denominator) // twice
         subtotals: dict[str, Decimal] = {}
+        group_units: dict[str, int] = {}
         if by_criterion_total:
-            twice = 2 * denominator
-            for i in range(n):
-                units[i] = (2 * numerators[i] + denominator) // twice
-            total_units = 0
-            for node in plan:
-                total_units += _sum_units(node, units, subtotals, dec)
+            for gid, members, subs, cap in postorder:
+                u = sum([units[i] for i in members]) + sum([group_units[g] for g in subs])
+                if cap is not None and u > cap[1]:
+                    raise Irregular
+                group_units[gid] = u
+            total_units = sum([group_units[g] for g in top_ids])
         else:
+            # rounding each part by itself is what apportioning gives whenever those parts add up to their
+            # whole's rounding at every level; otherwise apportion (rarely: a few sheets in a hundred)
             group_numerators: dict[str, int] = {}
-            tops = [_numerator(node, numerators, group_numerators) for node in plan]
-            total_numerator = sum(tops)
-            total_units = (2 * total_numerator + denominator) // (2 * denominator)
-            _share(plan, tops, total_units, denominator, numerators, group_numerators, units, subtotals, dec)
+            consistent = True
+            for gid, members, subs, cap in postorder:
+                v = sum([numerators[i] for i in members]) + sum([group_numerators[g] for g in subs])
+                if cap is not None and v > cap[0]:
+                    raise Irregular
+                group_numerators[gid] = v
+                u = (2 * v + denominator) // twice
+                group_units[gid] = u
+                if consistent and u != sum([units[i] for i in members]) + sum([group_units[g] for g in subs]):
+                    consistent = False
+            total_numerator = sum([group_numerators[g] for g in top_ids])
+            total_units = (2 * total_numerator + denominator) // twice
+            if not consistent or total_units != sum([group_units[g] for g in top_ids]):
+                _share_flat(preorder, top_ids, total_units, denominator, numerators, group_numerators, units,
+                            group_units)
+        if group_units:
+            for gid in cs.groups:
+                subtotals[gid] = dec(group_units[gid])
         total = dec(total_units)
         results: list[Any] = []
         points: dict[str, Decimal] = {}
@@ -142,7 +174,7 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
                             shown, count)
             else:
                 results += (ids[i], groups_of[i], shown, maxima[i], data[i * 9 + 4], data[i * 9 + 5], None, None, 0)
-        ordered = {g: subtotals[g] for g in cs.groups}
+        ordered = subtotals  # filled depth first, as cs.groups lists the groups
         if judge is not None:
             passed, detail = judge(total, ordered, points)
         else:
@@ -166,22 +198,48 @@ def _plan(node: Any, index: Mapping[str, int], scale: int, denominator: int
             None if cap is None else (int(cap * scale * denominator), int(cap * scale)))
 
 
-def _numerator(node: Any, numerators: list[int], out: dict[str, int]) -> int:
-    gid, members, subs, cap = node
-    value = sum(numerators[i] for i in members) + sum(_numerator(s, numerators, out) for s in subs)
-    if cap is not None and value > cap[0]:
-        raise Irregular
-    out[gid] = value
-    return value
+def _preorder(plan: list[Any]) -> list[tuple[str, tuple[int, ...], tuple[str, ...]]]:
+    out: list[tuple[str, tuple[int, ...], tuple[str, ...]]] = []
+    for gid, members, subs, _cap in plan:
+        out.append((gid, members, tuple(x[0] for x in subs)))
+        out += _preorder(list(subs))
+    return out
 
 
-def _sum_units(node: Any, units: list[int], subtotals: dict[str, Decimal], dec: Callable[[int], Decimal]) -> int:
-    gid, members, subs, cap = node
-    value = sum(units[i] for i in members) + sum(_sum_units(s, units, subtotals, dec) for s in subs)
-    if cap is not None and value > cap[1]:
+def _pick(floors: list[int], remainders: list[int], extra: int) -> None:
+    """Add one to the `extra` largest remainders (the earlier first on equal remainders)."""
+    if extra == 1:
+        best = 0
+        top = remainders[0]
+        for j in range(1, len(remainders)):
+            if remainders[j] > top:
+                best, top = j, remainders[j]
+        floors[best] += 1
+    elif extra > 0:
+        for j in sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)[:extra]:
+            floors[j] += 1
+    elif extra < 0:
         raise Irregular
-    subtotals[gid] = dec(value)
-    return value
+
+
+def _share_flat(preorder: list[tuple[str, tuple[int, ...], tuple[str, ...]]], top_ids: list[str], total: int,
+                denominator: int, numerators: list[int], group_numerators: dict[str, int], units: list[int],
+                group_units: dict[str, int]) -> None:
+    """Apportion `total` down the groups, depth first: each whole's units shared by largest remainder."""
+    values = [group_numerators[g] for g in top_ids]
+    floors = [v // denominator for v in values]
+    _pick(floors, [v % denominator for v in values], total - sum(floors))
+    for g, u in zip(top_ids, floors):
+        group_units[g] = u
+    for gid, members, subs in preorder:
+        values = [numerators[i] for i in members] + [group_numerators[g] for g in subs]
+        floors = [v // denominator for v in values]
+        _pick(floors, [v % denominator for v in values], group_units[gid] - sum(floors))
+        k = len(members)
+        for i, u in zip(members, floors):
+            units[i] = u
+        for g, u in zip(subs, floors[k:]):
+            group_units[g] = u
 
 
 def _apportion(values: list[int], target: int, denominator: int) -> list[int]:
