@@ -257,3 +257,25 @@ def test_nested_groups_extend_and_remove(catalog: Catalog) -> None:
     sets = load_criteria_sets(registry.sources, catalog.registries)
     assert sets["nest-2026"].criterion("C3").title == {"vi": "C3 mới"}
     assert sets["nest-2026"].group("P2").max_points == 8
+
+
+def test_set_selection_is_explicit(pm: Any, register: Any) -> None:
+    """Two product groups and no classification: an error listing the candidate sets, never a silent choice."""
+    from spcncl_core import hookimpl, load_catalog
+    from spcncl_core.errors import NoCriteriaSetError
+
+    class TwoGroups:
+        @hookimpl
+        def register_criteria_sets(self, registry: Any) -> None:
+            for group in ("standard", "crafts"):
+                doc = copy.deepcopy(BASE)
+                doc.update(id=f"two-{group}", jurisdiction="two", product_group=group)
+                registry.add_document(doc, f"two-{group}.yaml")
+
+    register(TwoGroups(), "two")
+    catalog = load_catalog(pm)
+    with pytest.raises(NoCriteriaSetError) as info:
+        catalog.evaluate(Dossier("two", 2025, {}))
+    assert str(info.value) == ("two 2025 has product groups crafts, standard and no plugin classified this dossier; "
+                               "give the criteria set with --set: two-crafts (crafts), two-standard (standard)")
+    assert catalog.evaluate(Dossier("two", 2025, {}, {"C1": 1, "C2": 1, "C3": 1}), "two-crafts").total == 3
