@@ -170,7 +170,9 @@ class Catalog:
         if problems:
             raise DossierError(problems)
         evaluation = evaluate(criteria_set, dossier, scores, known_inputs=self.known_inputs(dossier.jurisdiction))
-        self.announce("dossier_evaluated", dossier=dossier, evaluation=ReadOnlyEvaluation.of(evaluation))
+        frozen = replace(dossier, inputs=MappingProxyType(dict(dossier.inputs)),
+                         self_assessment=MappingProxyType(dict(dossier.self_assessment)))
+        self.announce("dossier_evaluated", dossier=frozen, evaluation=ReadOnlyEvaluation.of(evaluation))
         return evaluation
 
     def announce(self, event: str, **kwargs: Any) -> None:
