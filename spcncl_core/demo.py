@@ -292,6 +292,10 @@ def holds_records(session: Session) -> bool:
 
 def is_demo_database(session: Session) -> bool:
     """Whether `spcncl demo` built this database (it is marked `purpose = demo`)."""
+    from sqlalchemy import inspect
+
+    if not inspect(session.connection()).has_table(Setting.__tablename__):
+        return False  # a schema older than the marker: not built by this demo
     marker = session.get(Setting, PURPOSE)
     return marker is not None and marker.value == DEMO
 

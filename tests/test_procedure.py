@@ -20,7 +20,6 @@ from spcncl_core.services import (
     publication,
     recognition,
     results,
-    rounds,
     scoring,
     users,
 )

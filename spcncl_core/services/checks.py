@@ -108,11 +108,16 @@ def translated(what: str) -> Iterator[None]:
 def flush(session: Session, what: str, savepoint: bool = False) -> None:
     """Flush, translating database errors; with `savepoint`, a refused flush leaves the transaction usable."""
     with translated(what):
-        if savepoint:
+        if not savepoint:
+            session.flush()
+            return
+        try:
             with session.begin_nested():
                 session.flush()
-        else:
-            session.flush()
+        except Exception:
+            for pending in list(session.new):  # the refused records: the transaction stays usable without them
+                session.expunge(pending)
+            raise
 
 
 def _first_line(exc: Exception) -> str:

@@ -187,9 +187,9 @@ def _form(session: Session, actor: User, catalog: Catalog, member: CouncilMember
     form = session.scalar(query)
     if form is None:
         form = ScoringForm(member_id=member.id, dossier_id=dossier.id, submitted_at=None)
-        session.add(form)
         try:
-            with session.begin_nested():
+            with session.begin_nested():  # the form is added inside: a refused insert takes it away again
+                session.add(form)
                 session.flush()
         except IntegrityError:  # opened at the same moment by another session: use that one
             form = session.scalar(query)
