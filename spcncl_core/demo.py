@@ -7,6 +7,7 @@ says so. The same builder makes smaller rounds for tests and larger ones for ben
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -278,10 +279,17 @@ def create_demo_users(session: Session, members: int = 9) -> list[User]:
     out = []
     for username, name, role in names:
         if username not in existing:
-            existing[username] = users.create_user(session, admin, username, name, role, DEMO_PASSWORD)
+            existing[username] = users.create_user(session, admin, username, name, role, None,
+                                                   password_hash=_demo_hash())
             admin = admin or existing[username]
         out.append(existing[username])
     return out
+
+
+@functools.cache
+def _demo_hash() -> str:
+    # hashed once per process: scrypt is slow on purpose, and tests build many demo rounds
+    return users.hash_password(DEMO_PASSWORD)
 
 
 def holds_records(session: Session) -> bool:

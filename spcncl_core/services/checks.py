@@ -42,6 +42,13 @@ def text(value: Any, column: InstrumentedAttribute[Any] | Column[Any], label: st
     return value if value or required else None
 
 
+def reason(value: Any, label: str, *, required: bool = True) -> str | None:
+    """A written reason, checked as text against the audit log's reason column (it is recorded there)."""
+    from spcncl_core.db.models import AuditEntry
+
+    return text(value, AuditEntry.reason, label, required=required)
+
+
 def json_value(value: Any, label: str) -> Any:
     """Check that `value` is plain JSON (dict with text keys, list, text, int, finite float, bool, None) without NUL
     bytes; raises RecordError naming the first bad place (`label.key[2]`)."""

@@ -75,15 +75,9 @@ def move(session: Session, actor: User, dossier: Dossier, to_state: str, reason:
         raise IllegalTransitionError(f"dossier {dossier.number} becomes {to_state} through "
                                      f"{MOVED_BY.get(to_state, 'its service')}, not by hand")
     require(session, actor, "dossier.return_to_draft", dossier.round)
-    reason = checks.text(reason, audit_reason_column(), "reason", required=False)
+    reason = checks.reason(reason, "reason", required=False)
     apply_move(session, actor, dossier, to_state, reason)
 
-
-def audit_reason_column() -> Any:
-    """The audit log's reason column (texts given as reasons are checked against it)."""
-    from spcncl_core.db.models import AuditEntry
-
-    return AuditEntry.reason
 
 
 def apply_move(session: Session, actor: User | None, dossier: Dossier, to_state: str,

@@ -184,9 +184,7 @@ def resolve_comment(session: Session, actor: User, comment: Comment, resolution:
         raise LockedError(f"comment {comment.id} was resolved already ({comment.resolution})")
     if resolution not in RESOLUTIONS:
         raise RecordError(f"resolution must be one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
-    note = checks.text(note, Comment.resolution_note, "a resolution's note saying why") or ""
-    if len(note) > 2000:
-        raise RecordError(f"a resolution's note is {len(note)} characters long; at most 2000 are allowed")
+    note = checks.reason(note, "a resolution's note saying why") or ""
     before = {"state": comment.state, "resolution": comment.resolution}
     comment.state, comment.resolution, comment.resolution_note = "resolved", resolution, note
     checks.flush(session, f"resolving comment {comment.id}")
