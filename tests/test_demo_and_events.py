@@ -112,10 +112,11 @@ def test_demo_users_are_never_created_beside_real_records(session: Any, catalog:
     session.rollback()
 
 
-def test_demo_reset_asks_and_needs_yes(capsys: pytest.CaptureFixture[str], db_url: str, engine: Any,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(capsys, "demo", "--database-url", db_url)
-    assert code == 0 and "marked as a demo database" in out
+def test_demo_reset_asks_and_needs_yes(capsys: pytest.CaptureFixture[str], engine: Any, catalog: Catalog,
+                                       session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_round(session, catalog, stop_after="registered")  # a demo database (marked), small to keep this quick
+    session.close()
+    db_url = engine.url.render_as_string(hide_password=False)
     code, out, _ = run(capsys, "demo", "--if-missing", "--database-url", db_url)
     assert code == 0 and "is there already" in out
     code, _, err = run(capsys, "demo", "--database-url", db_url)
@@ -133,6 +134,6 @@ def test_demo_reset_asks_and_needs_yes(capsys: pytest.CaptureFixture[str], db_ur
     with engine.begin() as connection:  # marks what a reset must remove
         connection.execute(text("UPDATE round SET title = 'marked'"))
     code, out, _ = run(capsys, "demo", "--reset", "--yes", "--database-url", db_url)
-    assert code == 0 and "demo loaded" in out
+    assert code == 0 and "demo loaded: 41 dossiers" in out and "marked as a demo database" in out
     with engine.connect() as connection:
         assert connection.execute(text("SELECT title FROM round")).scalar() != "marked"

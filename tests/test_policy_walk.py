@@ -118,6 +118,8 @@ def _calls(session: Any, catalog: Catalog, c: dict[str, Any]) -> dict[str, Calla
     return {
         "user.create": lambda a: users.create_user(session, a, "walker", "Người mới", "viewer", "a-long-password"),
         "user.update": lambda a: users.update_user(session, a, _user(session, "viewer"), name="Người xem mới"),
+        "user.change_own_password": lambda a: users.change_password(session, a, "demo-password",
+                                                                    "another-password"),
         "enterprise.save": lambda a: dossiers.enterprise(session, a, "0109999999", "Công ty mới"),
         "product.save": lambda a: dossiers.product(session, a, c["enterprise"], "Sản phẩm mới"),
         "round.create": lambda a: rounds.create_round(session, a, catalog, "hanoi", 2024, "Vòng 2024"),

@@ -51,6 +51,8 @@ POLICY: dict[str, Rule] = {
     # accounts and master data (not tied to a round)
     "user.create": Rule(("admin",), NO_ROUND, "create a back-office user"),
     "user.update": Rule(("admin",), NO_ROUND, "change a user's name, role, active flag or password"),
+    "user.change_own_password": Rule(("admin", "secretariat", "council", "viewer"), NO_ROUND,
+                                     "change one's own password"),
     "enterprise.save": Rule(OFFICE, NO_ROUND, "create or change an enterprise"),
     "product.save": Rule(OFFICE, NO_ROUND, "create or change a product"),
     "round.create": Rule(("admin",), NO_ROUND, "create a round"),

@@ -110,3 +110,16 @@ def update_user(session: Session, actor: User, user: User, *, name: str | None =
     audit.record(session, actor_name(actor), "user.updated", "user", user.username, before=before,
                  after={**changed, **({"password": "changed"} if password is not None else {})})
     return user
+
+
+def change_password(session: Session, actor: User, old_password: str, new_password: str) -> User:
+    """A signed-in user changes their own password, giving the current one. Audited (never the password)."""
+    user = require(session, actor, "user.change_own_password")
+    assert user is not None
+    if not isinstance(old_password, str) or not check_password(user.password_hash, old_password):
+        raise PermissionDeniedError("the current password is not right")
+    user.password_hash = hash_password(_password(new_password))
+    checks.flush(session, f"changing the password of {user.username}")
+    audit.record(session, actor_name(user), "user.password_changed", "user", user.username,
+                 after={"password": "changed"})
+    return user
