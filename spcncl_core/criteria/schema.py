@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from spcncl_core.criteria.model import INPUT_TYPES
+from spcncl_core.criteria.number_field import Number
 
 ID = validate.Regexp(r"^[^\W\d][\w.\-]*$", error="must start with a letter and hold only letters, digits, _ . -")
 SET_ID = validate.Regexp(r"^[a-z0-9][a-z0-9.\-]*$", error="must be lower-case letters, digits, '.' and '-'")
@@ -39,8 +40,8 @@ class InputSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(INPUT_TYPES))
     label = Label(required=True)
     unit = fields.String()
-    min = fields.Decimal()
-    max = fields.Decimal()
+    min = Number()
+    max = Number()
     options = fields.List(fields.String(validate=ID))
     required = fields.Boolean(load_default=True)
 
@@ -70,7 +71,7 @@ class PrerequisiteSchema(Schema):
 class CriterionSchema(Schema):
     id = fields.String(required=True, validate=ID_CHECK)
     title = Label(required=True)
-    max_points = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    max_points = Number(required=True, validate=validate.Range(min=0, min_inclusive=False))
     score = fields.Raw(required=True)
     guidance = Label()
 
@@ -93,7 +94,7 @@ class YearsSchema(Schema):
 
 class PassSchema(Schema):
     operator = fields.String(required=True, validate=validate.OneOf(PASS_OPERATORS))
-    points = fields.Decimal(required=True, validate=validate.Range(min=0))
+    points = Number(required=True, validate=validate.Range(min=0))
 
 
 class TieBreakSchema(Schema):
@@ -126,13 +127,13 @@ class CriteriaSetSchema(Schema):
     provenance = fields.String(required=True, validate=validate.OneOf(("official", "reconstruction")))
     legal_basis = fields.List(fields.String(), load_default=list)
     notes = Label(load_default=dict)
-    total_points = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    total_points = Number(required=True, validate=validate.Range(min=0, min_inclusive=False))
     pass_ = fields.Nested(PassSchema, required=True, data_key="pass")
     top = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
     tie_breaks = fields.List(fields.Nested(TieBreakSchema), load_default=list)
     aggregation = fields.String(required=True)
     rounding = fields.Integer(load_default=2, strict=True, validate=validate.Range(0, 6))
-    score_step = fields.Decimal(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+    score_step = Number(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
     recognition_years = fields.Integer(load_default=None, allow_none=True, strict=True,
                                        validate=validate.Range(min=1))
     comment_days = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0))

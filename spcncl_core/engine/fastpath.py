@@ -109,7 +109,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
     With `tail`, bands and choice (whose points are validated to be within the maximum) write the whole
     explanation, " → points of max" included, and the caller skips capping.
     """
-    if isinstance(kind, Items):
+    if type(kind) is Items:  # exactly the built-in class: a subclass may score differently
         of, table = rule
         var, optional = var_of(of)
         lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {of + ' not given'!r}", "else:"] if optional else []
@@ -120,7 +120,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
                      f"    {key}texts.append({item + ' (' + show(points) + ')'!r})"]
         body += [f"{how} = {of + ': '!r} + (' + '.join({key}texts) if {key}texts else 'none')"]
         return lines + (_indent(body) if optional else body)
-    if isinstance(kind, Bands):
+    if type(kind) is Bands:
         of, levels = rule
         var, optional = var_of(of)
         end = {p: f" → {show(p)} of {max_shown}" if tail else "" for p in (*(lv[2] for lv in levels), ZERO)}
@@ -135,7 +135,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
         last_op, last_t, _ = levels[-1]
         below = f" {COMPARISONS[last_op][2]} {show(last_t)}"
         return lines + ["else:", f"    {pts}, {how} = ZERO, {_f(of + ' ', below + end[ZERO], value=var)}"]
-    if isinstance(kind, Choice):
+    if type(kind) is Choice:
         of, table = rule
         var, optional = var_of(of)
         ns[f"{key}table"] = dict(table)
@@ -146,7 +146,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
         body = [f"{pts}, {how} = {key}table.get({var}, ZERO), {of + ' = '!r} + {var} + {key}ends.get({var}, "
                 f"{zero_end!r})"]
         return lines + (_indent(body) if optional else body)
-    if isinstance(kind, Parts):
+    if type(kind) is Parts:
         lines = [f"{pts} = ZERO", f"{key}texts = []"]
         for n, part in enumerate(rule):
             sub = f"{key}_{n}"
@@ -236,7 +236,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
     for j, (p, spec) in enumerate(zip(prerequisites, cset.prerequisites)):
         ns[f"chk{j}"], ns[f"pid{j}"], ns[f"ptitle{j}"] = p.check, p.id, p.title
         code = None
-        if isinstance(checks.get(spec.check), ConditionCheck):
+        if type(checks.get(spec.check)) is ConditionCheck:
             var, opt = var_of(spec.parsed.of)
             code = _condition_code(spec.parsed, var, opt, f"pc{j}", f"ok{j}", f"msg{j}", ns)
         if code is None:
@@ -257,7 +257,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
             ns[f"score{k}"] = c.score
             ns[f"maxshown{k}"] = c.max_shown
             kind = kinds.get(spec.kind)
-            constant_tail = isinstance(kind, (Bands, Choice))
+            constant_tail = type(kind) in (Bands, Choice)
             code = _rule_code(kind, spec.rule, var_of, f"r{k}", f"p{k}", f"h{k}", ns, constant_tail, c.max_shown)
             if code is None:
                 uses_values = True
