@@ -49,6 +49,11 @@ def reason(value: Any, label: str, *, required: bool = True) -> str | None:
     return text(value, AuditEntry.reason, label, required=required)
 
 
+def cut(value: str | None, limit: int = 2000) -> str | None:
+    """A reason the services compose themselves, shortened to fit the audit log's reason column."""
+    return value if value is None or len(value) <= limit else value[:limit - 1] + "…"
+
+
 def json_value(value: Any, label: str) -> Any:
     """Check that `value` is plain JSON (dict with text keys, list, text, int, finite float, bool, None) without NUL
     bytes; raises RecordError naming the first bad place (`label.key[2]`)."""

@@ -74,8 +74,8 @@ def publish(session: Session, actor: User, catalog: Catalog, round_: Round, now:
     audit.record(session, actor_name(actor), "results.published", "round", round_.id,
                  after={"version": version, "published_at": now, "comments_until": publication.comments_until,
                         "dossiers": len(snapshot)})
-    set_phase(session, actor, round_, "publication", reason=f"publication {version}, comments until "
-                                                             f"{clock.show(publication.comments_until, round_.jurisdiction_id)}")
+    until = clock.show(publication.comments_until, round_.jurisdiction_id)
+    set_phase(session, actor, round_, "publication", reason=f"publication {version}, comments until {until}")
     after_commit(session, lambda: catalog.pm.hook.results_published(catalog=catalog, round=round_,
                                                                     publication=publication))
     return publication
@@ -201,11 +201,12 @@ def close_comments(session: Session, actor: User, round_: Round, now: datetime |
     require(session, actor, "round.close_comments", round_)
     publication = publication_of(session, round_)
     now = checks.when(now, "time") or utcnow()
+    until = clock.show(publication.comments_until, round_.jurisdiction_id)
     if now <= publication.comments_until:
-        raise PhaseError(f"the comment window of the {round_.year} results runs until "
-                         f"{clock.show(publication.comments_until, round_.jurisdiction_id)}; it cannot be closed before")
+        raise PhaseError(f"the comment window of the {round_.year} results runs until {until}; it cannot be closed "
+                         "before")
     set_phase(session, actor, round_, "decision", reason=f"comment window of publication {publication.version} "
-                                                          f"ended {clock.show(publication.comments_until, round_.jurisdiction_id)}")
+                                                          f"ended {until}")
 
 
 def open_comments(session: Session, round_: Round) -> list[Comment]:
