@@ -130,8 +130,10 @@ class Catalog:
             return groups[0]
         if not groups:
             raise self._no_set(jurisdiction, year)
+        candidates = ", ".join(f"{s.id} ({s.product_group})" for s in sorted(self.sets_for(jurisdiction, year),
+                                                                                key=lambda s: s.id))
         raise NoCriteriaSetError(f"{jurisdiction} {year} has product groups {', '.join(groups)} and no plugin "
-                                 "classified this dossier; give the criteria set with --set")
+                                 f"classified this dossier; give the criteria set with --set: {candidates}")
 
     def select(self, dossier: Dossier) -> CriteriaSet:
         """The criteria set that applies to a dossier, by jurisdiction, year and product group."""

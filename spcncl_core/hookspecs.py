@@ -52,7 +52,9 @@ def register_prerequisite_checks(registry: PrerequisiteCheckRegistry) -> None:
 
 @hookspec
 def register_aggregations(registry: AggregationRegistry) -> None:
-    """Add ways of combining council scores with `registry.add(name, fn, description)`."""
+    """Add ways of combining council scores with `registry.add(name, fn, description, coverage)`: `fn(sheet)`
+    receives a `CouncilSheet` (criteria with maxima, groups, preliminary points, members' scores) and returns an
+    `Aggregated` of exact values; `coverage` ("criterion" or "member") says which missing scores are bad input."""
 
 
 @hookspec(firstresult=True)

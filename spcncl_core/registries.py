@@ -15,7 +15,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from spcncl_core.engine.aggregation import AggregateFn, Aggregation
+import yaml
+
+from spcncl_core.engine.aggregation import COVERAGES, AggregateFn, Aggregation, adapt
 from spcncl_core.engine.functions import DerivedFunction
 from spcncl_core.engine.prerequisites import PrerequisiteCheck
 from spcncl_core.engine.rules import RuleKind
@@ -143,9 +145,14 @@ class AggregationRegistry(_NamedRegistry[Aggregation]):
 
     what = "aggregation"
 
-    def add(self, name: str, fn: AggregateFn, description: str) -> None:
-        """Register an aggregation function under `name`."""
-        self._add(name, Aggregation(name, fn, description))
+    def add(self, name: str, fn: AggregateFn, description: str, coverage: str = "criterion") -> None:
+        """Register an aggregation `fn(sheet: CouncilSheet) -> Aggregated` under `name`; `coverage` is
+        "criterion" (every manual criterion scored by someone) or "member" (every member scores every criterion).
+        A function of the former form `fn(criteria, preliminary, scores)` is accepted too."""
+        if coverage not in COVERAGES:
+            raise PluginError(f"plugin '{self._plugin}' registered aggregation '{name}' with coverage {coverage!r}; "
+                              f"use one of {', '.join(COVERAGES)}")
+        self._add(name, Aggregation(name, adapt(fn), description, coverage))
 
     def add_aggregation(self, aggregation: Aggregation) -> None:
         """Register a prepared `Aggregation`."""
