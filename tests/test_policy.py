@@ -50,6 +50,16 @@ def test_may_answers_without_a_database() -> None:
         policy.may(secretariat, "nothing")
 
 
+def test_allowed_actions_list_the_buttons_that_will_work() -> None:
+    council = User(username="m", role="council", active=True)
+    assert policy.allowed_actions(council, Round(year=2023, phase="scoring")) == [
+        "council.declare_conflict", "form.open", "form.save", "form.submit"]
+    assert policy.allowed_actions(council) == ["user.change_own_password"]
+    assert policy.allowed_actions(None, Round(year=2023, phase="publication")) == ["comment.submit"]
+    viewer = User(username="v", role="viewer", active=True)
+    assert policy.allowed_actions(viewer, Round(year=2023, phase="results")) == []
+
+
 def test_a_user_that_is_not_stored_or_inactive_is_refused(session: Any) -> None:
     from spcncl_core.services import users
 

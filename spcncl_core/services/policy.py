@@ -135,6 +135,13 @@ def may(user: User | None, action: str, round_: Round | None = None) -> Verdict:
     return Verdict(True)
 
 
+def allowed_actions(user: User | None, round_: Round | None = None) -> list[str]:
+    """Every action `user` may do now: those of `round_` in its phase, or with no round those not tied to one
+    (for a screen that shows only the buttons that will work)."""
+    return [action for action, rule in POLICY.items()
+            if (rule.phases is None) == (round_ is None) and may(user, action, round_)]
+
+
 def stored_user(session: Session, actor: User | None) -> User | None:
     """The actor as the database holds it now (role and active flag fresh); refused if it is not a stored user."""
     if actor is None:
