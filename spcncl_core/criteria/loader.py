@@ -345,7 +345,8 @@ def _group(g: dict[str, Any], at: str, path: tuple[str, ...], step: Decimal, ctx
         kind, rule = parsed
         criteria.append(Criterion(c["id"], g["id"], c["title"], maximum, kind.name, rule, kind.manual,
                                   kind.describe(rule), c.get("guidance") or {}, when_undefined, inner))
-    subgroups = tuple(_group(sub, f"{at}.groups[{si}]", inner, step, ctx) for si, sub in enumerate(g.get("groups") or []))
+    subgroups = tuple(_group(sub, f"{at}.groups[{si}]", inner, step, ctx)
+                      for si, sub in enumerate(g.get("groups") or []))
     group = Group(g["id"], g["title"], tuple(criteria), subgroups, g.get("max_points"), bool(g.get("cap")))
     declared = g.get("max_points")
     if declared is not None and not ctx.dropped:
