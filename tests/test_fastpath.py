@@ -190,3 +190,26 @@ def test_council_fast_path_equals_checking_path(catalog: Catalog, set_id: str) -
         assert got == expected
         used += 1
     assert used > 300
+
+
+def test_a_kind_carries_its_generator_beside_its_checking_code() -> None:
+    from spcncl_core.engine.codegen import generates
+    from spcncl_core.engine.rules import BUILTIN_RULE_KINDS, Bands
+
+    assert {k.name for k in BUILTIN_RULE_KINDS if generates(k)} == {"bands", "choice", "items", "parts"}
+
+    class OwnCompile(Bands):  # changes the scoring, not the generator: never generated
+        def compile(self, rule: Any) -> Any:
+            return super().compile(rule)
+
+    class Both(OwnCompile):  # writes both: its own generator is trusted
+        def parse(self, params: Any, path: str, ctx: Any) -> Any:
+            return super().parse(params, path, ctx)
+
+        def compile(self, rule: Any) -> Any:
+            return super().compile(rule)
+
+        def generate(self, rule: Any, gen: Any) -> Any:
+            return Bands.generate(self, rule, gen)
+
+    assert not generates(OwnCompile()) and generates(Both())
