@@ -1,14 +1,19 @@
 """The `spcncl` command line. These commands use only the library: no Flask, no database.
 
-Exit codes: 0 done (a dossier evaluated, passed or not; every file valid), 2 bad input (every problem printed on
-stderr, each naming its field or file and path), 1 anything else.
+Exit codes (docs/errors.md): 0 done (a dossier evaluated, passed or not; every file valid), 2 bad input or settings
+(every problem printed on stderr, each naming its field or file and path; a bad database URL; a database without
+the schema), 1 anything else (a plugin's failure, a database out of reach, a tampered audit log, a bug), 130
+interrupted. `--debug` adds the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
+import traceback
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -20,20 +25,32 @@ from spcncl_core.dossier import read_dossier_file
 from spcncl_core.engine.evaluate import Evaluation
 from spcncl_core.errors import (
     CriteriaSetError,
+    DatabaseNotReadyError,
+    DatabaseUnavailableError,
     NoCriteriaSetError,
     ProblemsError,
+    SettingsError,
     SpcnclError,
     UnknownCriteriaSetError,
+    cut,
 )
 from spcncl_core.numbers import show
 from spcncl_core.registries import CriteriaSetRegistry
 from spcncl_core.tables import table
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    print(json.dumps(data, ensure_ascii=not _stdout_is_unicode(), indent=2, default=_json_default))
+
+
+def _stdout_is_unicode() -> bool:
+    try:
+        "ệ≥".encode(getattr(sys.stdout, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False  # JSON is then written with \u escapes: still exact
+    return True
 
 
 def _json_default(value: Any) -> Any:
@@ -331,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spcncl", description="Criteria sets and scoring for key industrial "
                                      "product programmes (sản phẩm công nghiệp chủ lực).")
     parser.add_argument("--version", action="version", version="spcncl 0.1.0")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of any error (also $SPCNCL_DEBUG)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_json(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -368,29 +386,113 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DEBUG_ENV = "SPCNCL_DEBUG"
+SHOWN_PROBLEMS = 500
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (docs/errors.md: 0 done, 1 failure that is not the input's fault
+    or a bug, 2 bad input or settings, 130 interrupted). `--debug` (anywhere) shows the traceback of any error."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "").lower() not in ("", "0", "off", "no", "false")
+    argv = [a for a in argv if a != "--debug"]
+    _tolerant_stderr()
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="spcncl %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         catalog = load_catalog()
         return int(args.fn(catalog, args))
-    except ProblemsError as exc:
-        for problem in exc.problems[:500]:
-            print(f"error: {problem}", file=sys.stderr)
-        if len(exc.problems) > 500:
-            print(f"error: … and {len(exc.problems) - 500} more problems", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (UnknownCriteriaSetError, NoCriteriaSetError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except SpcnclError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT if _is_record_error(exc) else EXIT_ERROR
-    except BrokenPipeError:  # e.g. `spcncl criteria show … | head`
+    except BrokenPipeError:  # e.g. `spcncl criteria show … | head`: the reader has seen enough
+        _silence_stdout()
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - a traceback is no answer for an official
-        print(f"error: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
-        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - every failure ends in a message, never a bare traceback
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        return report_error(exc, debug)
+
+
+def report_error(exc: BaseException, debug: bool = False) -> int:
+    """Print an error the way the command line does (one line, or one per problem) and return its exit code."""
+    known = exc if isinstance(exc, SpcnclError) else translate_error(exc)
+    if isinstance(known, ProblemsError):
+        for problem in known.problems[:SHOWN_PROBLEMS]:
+            _error_line(str(problem))
+        if len(known.problems) > SHOWN_PROBLEMS:
+            _error_line(f"… and {len(known.problems) - SHOWN_PROBLEMS} more problems")
+        return EXIT_BAD_INPUT
+    if known is not None:
+        _error_line(str(known))
+        return exit_code(known)
+    hint = "" if debug else "; run again with --debug for the traceback"
+    _error_line(f"unexpected {type(exc).__name__}: {cut(str(exc), 300)} (please report this{hint})")
+    return EXIT_ERROR
+
+
+def exit_code(exc: SpcnclError) -> int:
+    """The documented exit code of one of the project's errors: 2 when the input or a setting is at fault."""
+    bad_input = (ProblemsError, UnknownCriteriaSetError, NoCriteriaSetError, SettingsError, DatabaseNotReadyError)
+    if isinstance(exc, bad_input) or _is_record_error(exc):
+        return EXIT_BAD_INPUT
+    return EXIT_ERROR
+
+
+def translate_error(exc: BaseException) -> SpcnclError | None:
+    """The project's error for an expected failure raised by a library: output encoding, database URL, a database
+    without the schema or out of reach. None for anything else (a bug)."""
+    if isinstance(exc, UnicodeEncodeError):
+        encoding = getattr(sys.stdout, "encoding", None) or "?"
+        return SettingsError(f"the output encoding ({encoding}) cannot write this text (Vietnamese); set "
+                             "PYTHONIOENCODING=utf-8, or use --json")
+    sa_exc = sys.modules.get("sqlalchemy.exc")  # imported only when a records command ran
+    if sa_exc is not None:
+        if isinstance(exc, (sa_exc.ArgumentError, sa_exc.NoSuchModuleError)):
+            return SettingsError(f"the database URL is not valid ({cut(_first_line(exc), 160)}); give e.g. "
+                                 "sqlite:///spcncl.sqlite or postgresql://user@host/name with --database-url or "
+                                 "SPCNCL_DATABASE_URL")
+        if isinstance(exc, sa_exc.DBAPIError):
+            text = _first_line(getattr(exc, "orig", None) or exc)
+            lowered = text.lower()
+            if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+                return DatabaseNotReadyError(f"the database has no spcncl schema ({cut(text, 120)}); run "
+                                             "`spcncl db upgrade` first")
+            if isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+                return DatabaseUnavailableError(f"cannot use the database: {cut(text, 200)}")
+    alembic_exc = sys.modules.get("alembic.util.exc")
+    if alembic_exc is not None and isinstance(exc, alembic_exc.CommandError):
+        return DatabaseNotReadyError(f"the database schema is not one this spcncl knows ({cut(_first_line(exc), 160)})"
+                                     "; was it made by another version? run `spcncl db current`")
+    if isinstance(exc, ModuleNotFoundError) and exc.name in ("psycopg", "psycopg2"):
+        return SettingsError("a postgresql:// URL needs psycopg 3: pip install 'spcncl[postgresql]'")
+    return None
+
+
+def _first_line(exc: object) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _error_line(text: str) -> None:
+    print(f"error: {text}", file=sys.stderr)
+
+
+def _tolerant_stderr() -> None:
+    # an error message must get out whatever the terminal's encoding: characters it lacks are escaped
+    try:
+        sys.stderr.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):  # pragma: no cover - a replaced stderr
+        pass
+
+
+def _silence_stdout() -> None:
+    try:  # the interpreter's final flush must not fail again on the closed pipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - a replaced stdout
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -65,7 +65,8 @@ def classify_product(catalog: Catalog, jurisdiction: str, year: int, inputs: Map
 
 @hookspec
 def dossier_evaluated(catalog: Catalog, dossier: Dossier, evaluation: Evaluation) -> None:
-    """Called after the catalog evaluated a dossier; for logging, statistics or notifications. Must not raise."""
+    """Called after the catalog evaluated a dossier; for logging, statistics or notifications. `evaluation` is a
+    read-only copy (setting an attribute raises); an exception becomes a PluginError naming the plugin."""
 
 
 @hookspec

@@ -59,6 +59,10 @@ def load_criteria_sets(sources: Iterable[CriteriaSetSource], registries: Registr
         if not isinstance(set_id, str) or not set_id:
             problems.append(Problem(f"{src.source}: id", "required key is missing"))
             continue
+        if set_id in by_id and by_id[set_id].plugin == src.plugin:  # two files of one plugin (or command line)
+            problems.append(Problem(f"{src.source}: id", f"criteria set id '{set_id}' is also declared by "
+                                                         f"{by_id[set_id].source}; each set needs its own id"))
+            continue
         if set_id in by_id:
             other = by_id[set_id]
             raise PluginError(f"criteria set '{set_id}' is registered twice: by plugin '{other.plugin}' "

@@ -13,9 +13,9 @@ from spcncl_core.dossier import Dossier
 from spcncl_core.engine.aggregation import CouncilSheet
 from spcncl_core.engine.fastpath import Irregular
 from spcncl_core.engine.functions import Undefined, UndefinedIndicator, UndefinedValue
-from spcncl_core.engine.inputs import unknown_input_message
+from spcncl_core.engine.inputs import number_message, unknown_input_message
 from spcncl_core.engine.outcome import classify, finalize, half_up
-from spcncl_core.errors import DossierError, Problem, did_you_mean
+from spcncl_core.errors import MAX_HINTS, DossierError, Problem, did_you_mean
 from spcncl_core.numbers import ZERO, show, to_decimal
 
 FAST_PATH_AFTER = 20  # evaluations of one set before its fast path is generated
@@ -160,8 +160,8 @@ def check_points(value: Any, maximum: Decimal, step: Decimal | None) -> Decimal:
     """Parse points given for a criterion and check 0 ≤ points ≤ maximum (and the step); raise ValueError."""
     try:
         points = to_decimal(value)
-    except ValueError:
-        raise ValueError(f"must be a number of points, got {value!r}") from None
+    except ValueError as exc:
+        raise ValueError(number_message("must be a number of points", value, exc)) from None
     if points < 0 or points > maximum:
         raise ValueError(f"must be between 0 and {show(maximum)}, got {show(points)}")
     if step is not None and points % step:
@@ -232,10 +232,12 @@ def evaluate_checked(criteria_set: CriteriaSet, dossier: Dossier,
         except ValueError as exc:
             problems.append(Problem(f"inputs.{input_id}", str(exc)))
     if not cs.declared.issuperset(raw):
+        known, hints = set(cs.declared) | set(known_inputs or ()), 0
         for key in raw:
             if key not in cs.declared and (known_inputs is None or key not in known_inputs):
+                hints += 1  # a did-you-mean search for the first few only: a file may hold 200,000 unknown keys
                 problems.append(Problem(f"inputs.{key}", unknown_input_message(
-                    str(key), set(cs.declared) | set(known_inputs or ()))))
+                    str(key), known if hints <= MAX_HINTS else ())))
     assessed = _self_assessment(criteria_set, dossier.self_assessment, problems) if dossier.self_assessment else {}
     council = _council_scores(criteria_set, scores, problems) if scores else None
     if problems:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spcncl_core.db.base import Base, ExactDecimal, utcnow
+from spcncl_core.db.base import Base, ExactDecimal, UTCDateTime, utcnow
+from spcncl_core.db.models.users import User
 
 COUNCIL_ROLES = ("chair", "vice_chair", "secretary", "member")
 
@@ -26,7 +27,14 @@ class CouncilMember(Base):
     agency: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="member")
     voting: Mapped[bool] = mapped_column(Boolean, default=True)
-    username: Mapped[str | None] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def username(self) -> str | None:
+        """The linked back-office account's user name, if any."""
+        return self.user.username if self.user is not None else None
 
 
 class Assignment(Base):
@@ -48,7 +56,7 @@ class Conflict(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id"), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
-    declared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ScoringForm(Base):
@@ -60,7 +68,7 @@ class ScoringForm(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id"))
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     entries: Mapped[list[ScoringEntry]] = relationship(cascade="all, delete-orphan", lazy="selectin")
