@@ -135,7 +135,7 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
             total_units = sum([group_units[g] for g in top_ids])
         else:
             # rounding each part by itself is what apportioning gives whenever those parts add up to their
-            # whole's rounding at every level; otherwise apportion (rarely: a few sheets in a hundred)
+            # whole's rounding at every level; otherwise apportion (most sheets with thirds and quarters)
             group_numerators: dict[str, int] = {}
             consistent = True
             for gid, members, subs, cap in postorder:
@@ -159,8 +159,9 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
         results: list[Any] = []
         points: dict[str, Decimal] = {}
         for i in range(n):
-            shown = dec(units[i])
-            points[ids[i]] = shown
+            shown = shown_cache.get(units[i]) or dec(units[i])
+            if judge is not None:
+                points[ids[i]] = shown
             count = counts[i]
             if count:
                 key = (count, units[i])
