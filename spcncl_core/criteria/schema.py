@@ -116,6 +116,11 @@ class ClassSchema(Schema):
     recognised = fields.Boolean(required=True)
 
 
+class RoundingSchema(Schema):
+    digits = fields.Integer(required=True, strict=True, validate=validate.Range(0, 6))
+    at = fields.String(load_default="total", validate=validate.OneOf(("total", "criterion")))
+
+
 class TieBreakSchema(Schema):
     by = fields.String(required=True, validate=validate.OneOf(("subtotal", "submitted_at")))
     group = fields.String()

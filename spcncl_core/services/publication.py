@@ -76,8 +76,7 @@ def publish(session: Session, actor: User, catalog: Catalog, round_: Round, now:
                         "dossiers": len(snapshot)})
     set_phase(session, actor, round_, "publication", reason=f"publication {version}, comments until "
                                                              f"{clock.show(publication.comments_until, round_.jurisdiction_id)}")
-    after_commit(session, lambda: catalog.pm.hook.results_published(catalog=catalog, round=round_,
-                                                                    publication=publication))
+    after_commit(session, lambda: catalog.announce("results_published", round=round_, publication=publication))
     return publication
 
 
