@@ -94,7 +94,7 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
                 t = type(value)
                 if t is int:
                     steps = value * k
-                elif t is float:
+                elif t is float or t is Decimal:  # Decimal: scores read back from the database
                     x = value * k
                     steps = int(x)
                     if steps != x:
