@@ -90,7 +90,8 @@ def bench_nested(count: int) -> list[str]:
     wrong = sum(1 for e in results["engine"] if e.class_id != _star(e.total))
     rate = count / best["engine"]
     print(f"nested: {count:,} dossiers (ocop-2024: nested groups, a capped part, five classes)")
-    print(f"  engine evaluate()          {best['engine']:7.2f} s  {rate:>9,.0f} dossiers/s   (target ≥ {TARGET_RATE:,})")
+    print(f"  engine evaluate()          {best['engine']:7.2f} s  {rate:>9,.0f} dossiers/s   "
+          f"(target ≥ {TARGET_RATE:,})")
     print(f"  classes as the thresholds say: {count - wrong:,} of {count:,}")
     missed = []
     if rate < TARGET_RATE:

@@ -83,7 +83,7 @@ def compute_results(session: Session, actor: User, catalog: Catalog, round_: Rou
         place = places.get(dossier.number)
         results.append(Result(
             dossier_id=dossier.id, criteria_set_id=evaluation.criteria_set, content_hash=evaluation.content_hash,
-            eligible=True, total=evaluation.total, passed=evaluation.passed,
+            eligible=True, total=evaluation.total, passed=evaluation.passed, result_class=evaluation.class_id,
             position=place.position if place else None, top=bool(place and place.top),
             tie_break=place.tie_break if place else None,
             subtotals={g: str(v) for g, v in evaluation.subtotals.items()}, criteria=_criteria_json(evaluation)))

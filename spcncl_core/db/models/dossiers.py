@@ -85,6 +85,7 @@ class Result(Base):
     eligible: Mapped[bool] = mapped_column(Boolean)
     total: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     passed: Mapped[bool] = mapped_column(Boolean)
+    result_class: Mapped[str | None] = mapped_column(String(40))  # the class reached, for sets with classes
     position: Mapped[int | None] = mapped_column(Integer)
     top: Mapped[bool] = mapped_column(Boolean, default=False)
     tie_break: Mapped[str | None] = mapped_column(Text)
