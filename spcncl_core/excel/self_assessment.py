@@ -94,7 +94,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     workbook = new_workbook()
     _guide(workbook, criteria_set, year)
     ws = workbook.create_sheet(SHEET)
-    widths(ws, [18, 62, 12, 18, 16, 70])
+    widths(ws, [18, 62, 12, 30, 16, 70])
     row = titles(ws, [
         "BẢNG TỰ ĐÁNH GIÁ SẢN PHẨM CÔNG NGHIỆP CHỦ LỰC",
         f"{criteria_set.label('vi')} ({criteria_set.id}) — năm xét chọn {year}",
@@ -113,7 +113,6 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
         put_text(ws, row, 2, label + (" (*)" if required else ""))
         value = put(ws, row, 4, None, fill=INPUT_FILL)
         value.protection = UNLOCKED
-        ws.merge_cells(start_row=row, start_column=4, end_row=row, end_column=6)
         meta["identity"][key] = f"D{row}"
         row += 1
 
