@@ -200,6 +200,7 @@ def read_bulk(path: str | Path, catalog: Catalog, problems: list[Problem],
                         record.inputs[key] = converted
             except CellProblem as exc:
                 problems.append(Problem(f"{source}: {SHEET}!{address}", str(exc)))
+                record.unreadable.add(f"inputs.{key}")
         for input_id, indexes in set_columns.items():
             spec = columns[expected[indexes[0]]][0]
             assert spec is not None
@@ -209,6 +210,7 @@ def read_bulk(path: str | Path, catalog: Catalog, problems: list[Problem],
                 present = set_value([columns[expected[j]][1] or "" for j in indexes], raw)
             except CellProblem as exc:
                 problems.append(Problem(f"{source}: {SHEET}!{letters[indexes[0]]}{row_number}", f"{input_id}: {exc}"))
+                record.unreadable.add(f"inputs.{input_id}")
                 continue
             if present is not None:
                 record.inputs[input_id] = present

@@ -23,6 +23,7 @@ from spcncl_core.db.models import Dossier, Enterprise, Product, Round
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import evaluate_checked
 from spcncl_core.errors import DossierError, Problem, SpcnclError, WorkbookError
+from spcncl_core.excel.safety import DEFAULT_LIMITS, Limits
 from spcncl_core.excel.values import DossierRecord
 from spcncl_core.services import dossiers
 from spcncl_core.services.rounds import criteria_set_for
@@ -118,7 +119,8 @@ def import_dossiers(session: Session, catalog: Catalog, actor: str, round_: Roun
             evaluate_checked(cset, EngineDossier(jurisdiction, year, record.inputs, record.self_assessment),
                              known_inputs=known)
         except DossierError as exc:
-            problems.extend(Problem(record.where(p.where), p.message) for p in exc.problems)
+            problems.extend(Problem(record.where(p.where), p.message) for p in exc.problems
+                            if p.where not in record.unreadable)
         except SpcnclError as exc:
             problems.append(Problem(record.source, str(exc)))
     if problems:
@@ -172,7 +174,7 @@ def excel_files(paths: Sequence[str | Path]) -> list[Path]:
 
 def import_self_assessments(session: Session, catalog: Catalog, actor: str, round_: Round,
                             paths: Sequence[str | Path], *, submit: bool = True,
-                            progress: Progress | None = None) -> ImportReport:
+                            progress: Progress | None = None, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
     """Import filled self-assessment workbooks (files, or folders of them): all of them, or none."""
     from spcncl_core.excel.self_assessment import read_self_assessment
 
@@ -183,7 +185,7 @@ def import_self_assessments(session: Session, catalog: Catalog, actor: str, roun
         raise WorkbookError([Problem(", ".join(map(str, paths)), "no .xlsx file found")])
     for path in files:
         try:
-            record = read_self_assessment(path, catalog, problems)
+            record = read_self_assessment(path, catalog, problems, limits)
         except WorkbookError as exc:
             problems.extend(exc.problems)
             continue
@@ -194,12 +196,13 @@ def import_self_assessments(session: Session, catalog: Catalog, actor: str, roun
 
 
 def import_bulk(session: Session, catalog: Catalog, actor: str, round_: Round, path: str | Path, *,
-                submit: bool = True, progress: Progress | None = None) -> ImportReport:
+                submit: bool = True, progress: Progress | None = None,
+                limits: Limits = DEFAULT_LIMITS) -> ImportReport:
     """Import a filled bulk sheet (one row per product): every row, or none."""
     from spcncl_core.excel.bulk import read_bulk
 
     problems: list[Problem] = []
-    meta, records = read_bulk(path, catalog, problems)
+    meta, records = read_bulk(path, catalog, problems, limits)
     if (meta.get("jurisdiction"), str(meta.get("year"))) != (round_.jurisdiction_id, str(round_.year)):
         problems.append(Problem(Path(path).name, f"made for {meta.get('jurisdiction')} {meta.get('year')}, not for "
                                                  f"the {round_.jurisdiction_id} {round_.year} round"))

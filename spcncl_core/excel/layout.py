@@ -84,11 +84,11 @@ def header_row(ws: Worksheet, row: int, labels: Sequence[str], start: int = 1) -
 
 def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None,
         font: Font = BODY, fill: PatternFill | None = None) -> Any:
-    """Write a value (text safely; Decimals as numbers) with the body font and a box."""
+    """Write a value (text always as text, never a formula; Decimals as numbers) with the body font and a box."""
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() else float(value)
     cell = ws.cell(row, column)
-    if isinstance(value, str) and not value.startswith("="):
+    if isinstance(value, str):
         safe_text(cell, value)
     else:
         cell.value = value
@@ -97,6 +97,14 @@ def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | N
         cell.number_format = number_format
     if fill is not None:
         cell.fill = fill
+    return cell
+
+
+def put_formula(ws: Worksheet, row: int, column: int, formula: str, number_format: str | None = None,
+                font: Font = BODY, fill: PatternFill | None = None) -> Any:
+    """Write a formula spcncl generated (`formula` without its leading =)."""
+    cell = put(ws, row, column, None, number_format, font, fill)
+    cell.value = "=" + formula
     return cell
 
 

@@ -186,6 +186,8 @@ def read_grids(path: str | Path, limits: Limits = DEFAULT_LIMITS,
     except WorkbookError:
         raise
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile, OSError) as exc:
+        if isinstance(exc.__cause__ or exc.__context__, DefusedXmlException):
+            raise _refuse(path, "the workbook's XML declares entities (an XML attack): refused") from None
         raise _refuse(path, f"cannot read the workbook ({type(exc).__name__}: {exc}): {SAVE_AS}") from None
     return grids
 

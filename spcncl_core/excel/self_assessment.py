@@ -42,6 +42,7 @@ from spcncl_core.excel.layout import (
     protect,
     provenance_line,
     put,
+    put_formula,
     put_text,
     read_meta,
     titles,
@@ -156,7 +157,10 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             formula = estimate.derived_formula(spec, cells)
             put_text(ws, row, 1, spec.id)
             put_text(ws, row, 2, _label(spec.label, spec.id))
-            put(ws, row, 4, f"={formula}" if formula else "không ước tính", NUMBER, fill=ESTIMATE_FILL)
+            if formula:
+                put_formula(ws, row, 4, formula, NUMBER, fill=ESTIMATE_FILL)
+            else:
+                put_text(ws, row, 4, "không ước tính", fill=ESTIMATE_FILL)
             args = ", ".join(a if isinstance(a, str) else show(a) for a in spec.args)
             put_text(ws, row, 6, f"{spec.function}({args})")
             cells.inputs[spec.id] = f"D{row}"
@@ -173,7 +177,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             put_text(ws, row, 1, prerequisite.id)
             put_text(ws, row, 2, _label(prerequisite.title, prerequisite.id)).alignment = WRAP
             if formula:
-                put(ws, row, 4, f'=IF({formula},"Đạt","Không đạt")', fill=ESTIMATE_FILL)
+                put_formula(ws, row, 4, f'IF({formula},"Đạt","Không đạt")', fill=ESTIMATE_FILL)
                 prerequisite_cells.append(f"D{row}")
             else:
                 put_text(ws, row, 4, "không ước tính", fill=ESTIMATE_FILL)
@@ -197,7 +201,10 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             put_text(ws, row, 1, criterion.id)
             put_text(ws, row, 2, _label(criterion.title, criterion.id)).alignment = WRAP
             put(ws, row, 3, criterion.max_points, POINTS)
-            put(ws, row, 4, f"={formula}" if formula else None, POINTS, fill=ESTIMATE_FILL)
+            if formula:
+                put_formula(ws, row, 4, formula, POINTS, fill=ESTIMATE_FILL)
+            else:
+                put(ws, row, 4, None, POINTS, fill=ESTIMATE_FILL)
             own = put(ws, row, 5, None, POINTS, fill=INPUT_FILL)
             own.protection = UNLOCKED
             number_validation(ws, False, 0, criterion.max_points).add(own)
@@ -207,8 +214,8 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             meta["estimate"][criterion.id] = f"D{row}"
             totals[criterion.id] = f"D{row}"
             row += 1
-        put(ws, group_row, 4, f"=SUM(D{first}:D{row - 1})", POINTS, font=HEADER, fill=GROUP_FILL)
-        put(ws, group_row, 5, f"=SUM(E{first}:E{row - 1})", POINTS, font=HEADER, fill=GROUP_FILL)
+        put_formula(ws, group_row, 4, f"SUM(D{first}:D{row - 1})", POINTS, font=HEADER, fill=GROUP_FILL)
+        put_formula(ws, group_row, 5, f"SUM(E{first}:E{row - 1})", POINTS, font=HEADER, fill=GROUP_FILL)
         put(ws, group_row, 6, None, fill=GROUP_FILL)
 
     passed = [f'{c}="Đạt"' for c in prerequisite_cells]
@@ -216,17 +223,17 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     total_row, result_row = row + 1, row + 2
     put_text(ws, total_row, 2, "TỔNG ĐIỂM ƯỚC TÍNH", font=HEADER)
     put(ws, total_row, 3, criteria_set.total_points, POINTS, font=HEADER)
-    put(ws, total_row, 4, f'=IF({eligible},{estimate.rounded_total(totals, criteria_set.rounding_places)},"")',
-        POINTS, font=HEADER, fill=ESTIMATE_FILL)
+    put_formula(ws, total_row, 4, f'IF({eligible},{estimate.rounded_total(totals, criteria_set.rounding_places)},"")',
+                POINTS, font=HEADER, fill=ESTIMATE_FILL)
     put_text(ws, result_row, 2, f"KẾT QUẢ ƯỚC TÍNH (đạt khi tổng {criteria_set.pass_rule})", font=HEADER)
-    put(ws, result_row, 4, f'=IF({eligible},IF({estimate.pass_formula(criteria_set, f"D{total_row}")},'
-                           f'"ĐẠT","KHÔNG ĐẠT"),"KHÔNG ĐỦ ĐIỀU KIỆN")', font=HEADER, fill=ESTIMATE_FILL)
+    put_formula(ws, result_row, 4, f'IF({eligible},IF({estimate.pass_formula(criteria_set, f"D{total_row}")},'
+                                   f'"ĐẠT","KHÔNG ĐẠT"),"KHÔNG ĐỦ ĐIỀU KIỆN")', font=HEADER, fill=ESTIMATE_FILL)
     ws.merge_cells(start_row=result_row, start_column=4, end_row=result_row, end_column=5)
 
     put_text(ws, summary_row, 2, "Tổng điểm ước tính", font=WARNING)
-    put(ws, summary_row, 4, f"=D{total_row}", POINTS, font=WARNING, fill=ESTIMATE_FILL)
+    put_formula(ws, summary_row, 4, f"D{total_row}", POINTS, font=WARNING, fill=ESTIMATE_FILL)
     put_text(ws, summary_row + 1, 2, "Kết quả ước tính", font=WARNING)
-    put(ws, summary_row + 1, 4, f"=D{result_row}", font=WARNING, fill=ESTIMATE_FILL)
+    put_formula(ws, summary_row + 1, 4, f"D{result_row}", font=WARNING, fill=ESTIMATE_FILL)
     ws.merge_cells(start_row=summary_row + 1, start_column=4, end_row=summary_row + 1, end_column=5)
 
     freeze(ws, "C6")
@@ -321,6 +328,7 @@ def read_self_assessment(path: str | Path, catalog: Catalog, problems: list[Prob
             return convert(cell_value(grid, address))
         except CellProblem as exc:
             problems.append(Problem(f"{source}: {SHEET}!{address}", str(exc)))
+            record.unreadable.add(key)
             return None
 
     for key, label, required, length in IDENTITY_FIELDS:
@@ -351,6 +359,7 @@ def read_self_assessment(path: str | Path, catalog: Catalog, problems: list[Prob
             value = set_value(spec.options, raw)
         except CellProblem as exc:
             problems.append(Problem(f"{source}: {SHEET}!{addresses[0]}", f"{spec.id}: {exc}"))
+            record.unreadable.add(f"inputs.{spec.id}")
             continue
         if value is not None:
             record.inputs[spec.id] = value

@@ -36,6 +36,7 @@ class DossierRecord:
     cells: dict[str, str] = field(default_factory=dict)
     number: str | None = None
     criteria_set: str | None = None
+    unreadable: set[str] = field(default_factory=set)  # fields whose cell was reported already
 
     def where(self, key: str) -> str:
         """`file: Sheet!D12` for a field, or the file when the field has no cell."""
