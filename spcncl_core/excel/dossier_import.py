@@ -15,20 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Dossier, Enterprise, Product, Round
-from spcncl_core.dossier import Dossier as EngineDossier
-from spcncl_core.engine.evaluate import evaluate_checked
-from spcncl_core.errors import DossierError, Problem, SpcnclError, WorkbookError
+from spcncl_core.db.models import Round
+from spcncl_core.errors import Problem, WorkbookError
 from spcncl_core.excel.safety import DEFAULT_LIMITS, Limits
 from spcncl_core.excel.values import DossierRecord
-from spcncl_core.services import dossiers
-from spcncl_core.services.rounds import criteria_set_for
+from spcncl_core.services import registration
 
-UPDATABLE = ("draft", "submitted")
 Progress = Callable[[int, int], None]
 
 
@@ -60,103 +55,40 @@ def all_or_nothing(session: Session) -> Iterator[None]:
         raise
 
 
-def _next_numbers(session: Session, round_: Round) -> Iterator[str]:
-    existing = list(session.scalars(select(Dossier.number).where(Dossier.round_id == round_.id)))
-    prefix, last = f"{round_.jurisdiction_id.upper()}-{round_.year}-", 0
-    for number in existing:
-        match = re.fullmatch(r"(.*?)(\d+)", number)
-        if match:
-            if int(match.group(2)) >= last:
-                prefix, last = match.group(1), int(match.group(2))
-    taken = set(existing)
-    while True:
-        last += 1
-        candidate = f"{prefix}{last:04d}"
-        if candidate not in taken:
-            yield candidate
-
-
 def import_dossiers(session: Session, catalog: Catalog, actor: str, round_: Round,
                     records: Sequence[DossierRecord], *, submit: bool = True,
                     problems: list[Problem] | None = None, progress: Progress | None = None) -> ImportReport:
-    """Register or update the dossiers of `records` in `round_` (and submit them), or raise WorkbookError listing
-    every problem (those already found by the readers in `problems` as well) and write nothing."""
+    """Register or update the dossiers of `records` in `round_` (and submit them) through
+    `registration.register_many`, or raise WorkbookError listing every problem (with those the readers found,
+    `problems`) by file, sheet and cell, and write nothing."""
     problems = list(problems or [])
-    jurisdiction, year = round_.jurisdiction_id, round_.year
-    known = catalog.known_inputs(jurisdiction)
-    enterprises = {e.code: e for e in session.scalars(select(Enterprise))}
-    products = {(p.enterprise_id, p.name): p for p in session.scalars(select(Product))}
-    registered = {d.product_id: d for d in session.scalars(select(Dossier).where(Dossier.round_id == round_.id))}
-    numbers = {d.number: d for d in registered.values()}
-    seen: dict[tuple[str, str], DossierRecord] = {}
-    existing: dict[int, Dossier] = {}
-    for index, record in enumerate(records):
-        code, name = record.identity.get("enterprise_code"), record.identity.get("product_name")
-        if code is None or name is None or "enterprise_name" not in record.identity:
-            continue  # the reader reported the missing field
-        key = (code, name)
-        if key in seen:
-            problems.append(Problem(record.where("product_name"), f"{name} of enterprise {code} is listed twice "
-                                    f"(also {seen[key].where('product_name')})"))
+    complete = [r for r in records if all(k in r.identity for k in ("enterprise_code", "enterprise_name",
+                                                                     "product_name"))]
+    entries = [registration.Entry(
+        enterprise_code=r.identity["enterprise_code"], enterprise_name=r.identity["enterprise_name"],
+        product_name=r.identity["product_name"], inputs=r.inputs, self_assessment=r.self_assessment,
+        district=r.identity.get("district"), sector=r.identity.get("sector"), number=r.number) for r in complete]
+    plan = registration.check(session, catalog, round_, entries)
+    for problem in plan.problems:
+        match = re.fullmatch(r"entries\[(\d+)\](?:\.(.*))?", problem.where)
+        if match is None:
+            problems.append(problem)
             continue
-        seen[key] = record
-        enterprise_ = enterprises.get(code)
-        product_ = products.get((enterprise_.id, name)) if enterprise_ else None
-        dossier = registered.get(product_.id) if product_ else None
-        if record.number is not None and record.number in numbers and numbers[record.number] is not dossier:
-            problems.append(Problem(record.where("number"), f"dossier number {record.number} belongs to another "
-                                                            "product in this round"))
-        if dossier is not None:
-            if dossier.state not in UPDATABLE:
-                problems.append(Problem(record.where("product_name"), f"{name} is registered already as dossier "
-                                        f"{dossier.number}, which is {dossier.state} (past screening): a re-import "
-                                        "cannot change it"))
-                continue
-            existing[index] = dossier
-        try:
-            group = catalog.classify(jurisdiction, year, record.inputs)
-            cset = criteria_set_for(session, catalog, round_, group)
-            evaluate_checked(cset, EngineDossier(jurisdiction, year, record.inputs, record.self_assessment),
-                             known_inputs=known)
-        except DossierError as exc:
-            problems.extend(Problem(record.where(p.where), p.message) for p in exc.problems
-                            if p.where not in record.unreadable)
-        except SpcnclError as exc:
-            problems.append(Problem(record.source, str(exc)))
+        record, field_ = complete[int(match.group(1))], match.group(2) or ""
+        if field_ in record.unreadable:
+            continue  # its cell was reported already
+        message = problem.message
+        also = re.search(r"\(also entries\[(\d+)\]\)", message)
+        if also:
+            message = message.replace(also.group(0), f"(also {complete[int(also.group(1))].where(field_)})")
+        problems.append(Problem(record.where(field_) if field_ else record.source, message))
     if problems:
         raise WorkbookError(problems)
-
-    report = ImportReport()
-    new_numbers = _next_numbers(session, round_)
     with all_or_nothing(session):
-        for index, record in enumerate(records):
-            identity = record.identity
-            enterprise_ = enterprises.get(identity["enterprise_code"])
-            details = {k: identity.get(k) for k in ("district", "sector") if identity.get(k) is not None}
-            if enterprise_ is None or enterprise_.name != identity["enterprise_name"] or any(
-                    getattr(enterprise_, k) != v for k, v in details.items()):
-                enterprise_ = dossiers.enterprise(session, identity["enterprise_code"], identity["enterprise_name"],
-                                                  **details)
-                enterprises[enterprise_.code] = enterprise_
-            product_ = products.get((enterprise_.id, identity["product_name"]))
-            if product_ is None:
-                product_ = dossiers.product(session, enterprise_, identity["product_name"], identity.get("sector"))
-                products[(enterprise_.id, product_.name)] = product_
-            dossier = existing.get(index)
-            if dossier is None:
-                dossier = dossiers.register(session, actor, round_, product_, record.number or next(new_numbers),
-                                            record.inputs, record.self_assessment)
-                report.registered.append(dossier.number)
-            else:
-                if dossier.state == "submitted":
-                    dossiers.move(session, actor, dossier, "draft", reason=f"re-imported from {record.source}")
-                dossiers.update(session, actor, dossier, dossier.version, record.inputs, record.self_assessment)
-                report.updated.append(dossier.number)
-            if submit:
-                dossiers.submit(session, catalog, actor, dossier)
-            if progress is not None:
-                progress(index + 1, len(records))
-    return report
+        done = registration.register_many(session, catalog, actor, round_, entries, submit=submit, checked=plan)
+    if progress is not None:
+        progress(len(records), len(records))
+    return ImportReport(done.registered, done.updated)
 
 
 def excel_files(paths: Sequence[str | Path]) -> list[Path]:

@@ -5,6 +5,7 @@ import what it reads."""
 from __future__ import annotations
 
 import json
+from copy import copy
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -92,12 +93,26 @@ def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | N
         safe_text(cell, value)
     else:
         cell.value = value
+    _style(cell, number_format, font, fill)
+    return cell
+
+
+def _style(cell: Any, number_format: str | None, font: Font, fill: PatternFill | None) -> None:
+    # Setting font, border, fill and format hashes each style object: most of the time of a 1,000-row workbook.
+    # The combination is set once per workbook and its style array copied after that, as openpyxl's own
+    # copy_worksheet does.
+    cache = cell.parent.parent.__dict__.setdefault("_spcncl_styles", {})
+    key = (number_format, id(font), id(fill), cell.quotePrefix)
+    styled = cache.get(key)
+    if styled is not None:
+        cell._style = copy(styled)  # noqa: SLF001
+        return
     cell.font, cell.border = font, BOX
     if number_format:
         cell.number_format = number_format
     if fill is not None:
         cell.fill = fill
-    return cell
+    cache[key] = copy(cell._style)  # noqa: SLF001
 
 
 def put_formula(ws: Worksheet, row: int, column: int, formula: str, number_format: str | None = None,
