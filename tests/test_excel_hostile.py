@@ -207,7 +207,7 @@ def test_every_cell_problem_of_a_bulk_sheet_is_reported_and_nothing_written(
         "bad.xlsx: Danh sách hồ sơ!B7: Mã số doanh nghiệp (mã số thuế) is required",
         f"bad.xlsx: Danh sách hồ sơ!{iso}7: quality: holds a formula; type the value itself",
         f"bad.xlsx: Danh sách hồ sơ!{revenue}6: must be a number, got 'abc'",
-        f"bad.xlsx: Danh sách hồ sơ!F8: Sản phẩm B of enterprise 0100000001 is listed twice (also bad.xlsx: "
+        "bad.xlsx: Danh sách hồ sơ!F8: Sản phẩm B of enterprise 0100000001 is listed twice (also bad.xlsx: "
         "Danh sách hồ sơ!F6)",
     ])
     assert _counts(session) == before

@@ -207,7 +207,7 @@ def test_results_workbook(session: Any, catalog: Catalog, tmp_path: Path) -> Non
     total_col = header.index("Tổng điểm")
     body = [r for r in ranking.iter_rows(min_row=5, values_only=True) if r[1]]
     assert [r[1] for r in body] == [d.number for d, _ in stored]
-    for row, (dossier, result) in zip(body, stored):
+    for row, (_dossier, result) in zip(body, stored):
         assert (Decimal(str(row[total_col])) if row[total_col] is not None else None) == result.total
         assert row[header.index("Cộng KT")] == (float(result.subtotals["KT"]) if result.eligible else None)
         assert row[header.index("Top")] == ("TOP" if result.top else None)

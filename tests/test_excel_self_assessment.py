@@ -14,9 +14,9 @@ from excel_helpers import IDENTITY, fill, meta_of, self_assessment_values
 from spcncl_core import Catalog
 from spcncl_core.dossier import read_dossier_file
 from spcncl_core.engine.evaluate import evaluate
+from spcncl_core.errors import WorkbookError
 from spcncl_core.excel.dossier_import import import_self_assessments
 from spcncl_core.excel.self_assessment import SHEET, write_self_assessment
-from spcncl_core.errors import WorkbookError
 from spcncl_core.services import audit, dossiers, rounds, screening
 
 ROOT = Path(__file__).resolve().parent.parent

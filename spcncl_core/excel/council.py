@@ -87,7 +87,8 @@ def write_council_workbook(session: Session, catalog: Catalog, round_: Round, me
         rows = [d for d in dossiers if d.product_group == group]
         titles(ws, [f"PHIẾU ĐÁNH GIÁ, CHẤM ĐIỂM — {round_.title}",
                     f"Thành viên: {member.name} ({member.code}); {cset.label('vi')} ({cset.id}); nhóm sản phẩm "
-                    f"{group}. Chấm từ 0 đến điểm tối đa, bước {cset.score_step.normalize():f} điểm; ô xám: không chấm.",
+                    f"{group}. Chấm từ 0 đến điểm tối đa, bước {cset.score_step.normalize():f} điểm; "
+                    "ô xám: không chấm.",
                     provenance_line([cset])], 4 + 2 * len(criteria))
         header_row(ws, 5, ["STT", "Số hồ sơ", "Sản phẩm", "Doanh nghiệp"])
         columns: dict[str, str] = {}
@@ -102,7 +103,7 @@ def write_council_workbook(session: Session, catalog: Catalog, round_: Round, me
             ws.column_dimensions[get_column_letter(j + 1)].width = 11
         placed: dict[str, int] = {}
         last = FIRST_ROW + max(len(rows), 1) - 1
-        for k, criterion in enumerate(criteria):
+        for criterion in criteria:
             letter = columns[criterion.id]
             validation = number_validation(ws, False, Decimal(0), criterion.max_points, cset.score_step,
                                            f"{letter}{FIRST_ROW}")

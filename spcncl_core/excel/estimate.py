@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from spcncl_core.criteria.model import CriteriaSet, Criterion, DerivedSpec, Prerequisite

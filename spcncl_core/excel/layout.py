@@ -5,8 +5,8 @@ import what it reads."""
 from __future__ import annotations
 
 import json
-from copy import copy
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -250,7 +250,7 @@ def read_meta(grids: Mapping[str, Grid], source: str, kind: str) -> dict[str, An
 
 def cell_value(grid: Grid, address: str) -> Any:
     """The value at an A1 address of a grid read by `read_grids` (None beyond its edges)."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     letters, row = coordinate_from_string(address)
     column = column_index_from_string(letters)

@@ -88,9 +88,10 @@ def check_upload(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
             total = 0
             for member in members:
                 total += member.file_size
-                if member.file_size > 1024 * 1024 and member.file_size > limits.ratio * max(member.compress_size, 1):
-                    raise _refuse(path, f"part {member.filename} expands {member.file_size // max(member.compress_size, 1)}"
-                                        f"× (limit {limits.ratio}×): refused as a possible zip bomb")
+                ratio = member.file_size // max(member.compress_size, 1)
+                if member.file_size > 1024 * 1024 and ratio > limits.ratio:
+                    raise _refuse(path, f"part {member.filename} expands {ratio}× (limit {limits.ratio}×): refused "
+                                        "as a possible zip bomb")
             if total > limits.uncompressed:
                 raise _refuse(path, f"the workbook expands to {total / 1048576:.0f} MB (limit "
                                     f"{limits.uncompressed // 1048576} MB): refused")

@@ -49,7 +49,7 @@ from spcncl_core.excel.layout import (
     widths,
     write_meta,
 )
-from spcncl_core.excel.safety import Limits, DEFAULT_LIMITS, read_grids
+from spcncl_core.excel.safety import DEFAULT_LIMITS, Limits, read_grids
 from spcncl_core.excel.values import (
     IDENTITY_FIELDS,
     CellProblem,
