@@ -211,7 +211,7 @@ def test_results_workbook(session: Any, catalog: Catalog, tmp_path: Path) -> Non
         assert (Decimal(str(row[total_col])) if row[total_col] is not None else None) == result.total
         assert row[header.index("Cộng KT")] == (float(result.subtotals["KT"]) if result.eligible else None)
         assert row[header.index("Top")] == ("TOP" if result.top else None)
-    assert ranking.cell(5, total_col + 1).number_format == "0.00"
+    assert ranking.cell(5, total_col + 1).number_format == "[$-42A]0.00"  # points shown 78,00
     passed = [d for d, r in stored if r.passed]
     disclosure = [r for r in workbook["Công khai"].iter_rows(min_row=6, values_only=True) if r[0]]
     assert [r[1] for r in disclosure] == [d.product.name for d in passed]

@@ -16,6 +16,7 @@ from spcncl_core.dossier import read_dossier_file
 from spcncl_core.engine.evaluate import evaluate
 from spcncl_core.errors import WorkbookError
 from spcncl_core.excel.dossier_import import import_self_assessments
+from spcncl_core.excel.layout import NUMBER
 from spcncl_core.excel.self_assessment import SHEET, write_self_assessment
 from spcncl_core.services import audit, dossiers, rounds, screening
 
@@ -41,7 +42,7 @@ def test_template_content_validations_locks_and_metadata(catalog: Catalog, tmp_p
     row = revenue[1:]
     assert ws[f"A{row}"].value == "product_revenue" and ws[f"C{row}"].value == "tỷ đồng"
     assert ws[f"B{row}"].value == "Doanh thu sản phẩm năm N-1"
-    assert ws[revenue].protection.locked is False and ws[revenue].number_format == "#,##0.00"
+    assert ws[revenue].protection.locked is False and ws[revenue].number_format == NUMBER
     assert len(cells["options"]) == sum(len(s.options) for s in cset.inputs if s.type == "set")
     assert set(cells["inputs"]) == {s.id for s in cset.inputs if s.type != "set"}
     unlocked = {c.coordinate for r in ws.iter_rows() for c in r if c.protection.locked is False}

@@ -28,9 +28,11 @@ META_SHEET = "_spcncl"
 META_FORMAT = "spcncl-workbook"
 YES, NO = "Có", "Không"
 
-NUMBER = "#,##0.00"  # Excel shows the separators of the reader's locale: 1.234,56 in Vietnamese
-INTEGER = "#,##0"
-POINTS = "0.00"
+# Vietnamese display (1.234.567,89) whatever the reader's locale where the application honours the format's
+# locale (LibreOffice does; Excel uses the separators of Windows' regional settings, Vietnamese ones in Vietnam)
+NUMBER = "[$-42A]#,##0.00"
+INTEGER = "[$-42A]#,##0"
+POINTS = "[$-42A]0.00"
 
 TITLE = Font(name="Times New Roman", size=14, bold=True)
 SUBTITLE = Font(name="Times New Roman", size=11, italic=True)

@@ -95,7 +95,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     workbook = new_workbook()
     _guide(workbook, criteria_set, year)
     ws = workbook.create_sheet(SHEET)
-    widths(ws, [18, 62, 12, 30, 16, 70])
+    widths(ws, [27, 55, 10, 26, 14, 48])
     row = titles(ws, [
         "BẢNG TỰ ĐÁNH GIÁ SẢN PHẨM CÔNG NGHIỆP CHỦ LỰC",
         f"{criteria_set.label('vi')} ({criteria_set.id}) — năm xét chọn {year}",
