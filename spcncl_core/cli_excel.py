@@ -28,7 +28,8 @@ def add_commands(sub: Any) -> None:
         if db:
             p.add_argument("--database-url", help="database URL (default: $SPCNCL_DATABASE_URL, else "
                                                   "sqlite:///spcncl.sqlite)")
-            p.add_argument("--actor", default=DEFAULT_ACTOR, help=f"the acting user (default: {DEFAULT_ACTOR})")
+            p.add_argument("--actor", default=DEFAULT_ACTOR, metavar="USERNAME",
+                           help=f"the acting back-office user (default: {DEFAULT_ACTOR})")
         if year:
             p.add_argument("--year", type=int, required=True, help="programme year of the round")
             p.add_argument("--jurisdiction", default="hanoi")
@@ -115,6 +116,18 @@ def _round(session: Any, args: argparse.Namespace) -> Any:
     return rounds.get_round(session, args.jurisdiction, args.year)
 
 
+def _actor(session: Any, args: argparse.Namespace) -> Any:
+    from sqlalchemy import select
+
+    from spcncl_core.db.models import User
+    from spcncl_core.errors import NotFoundError
+
+    user = session.scalar(select(User).where(User.username == args.actor))
+    if user is None:
+        raise NotFoundError(f"no user {args.actor}: give an existing back-office user with --actor")
+    return user
+
+
 def _done(path: Path) -> int:
     print(f"written {path}")
     return 0
@@ -175,7 +188,7 @@ def cmd_import_self_assessment(catalog: Catalog, args: argparse.Namespace) -> in
     from spcncl_core.excel.dossier_import import import_self_assessments
 
     with _session(args) as session:
-        report = import_self_assessments(session, catalog, args.actor, _round(session, args), args.paths,
+        report = import_self_assessments(session, _actor(session, args), catalog, _round(session, args), args.paths,
                                          submit=not args.no_submit, progress=progress_printer("dossiers"))
         session.commit()
     print(f"imported {report.count} dossiers: {len(report.registered)} registered, {len(report.updated)} updated")
@@ -187,7 +200,7 @@ def cmd_import_bulk(catalog: Catalog, args: argparse.Namespace) -> int:
     from spcncl_core.excel.dossier_import import import_bulk
 
     with _session(args) as session:
-        report = import_bulk(session, catalog, args.actor, _round(session, args), args.path,
+        report = import_bulk(session, _actor(session, args), catalog, _round(session, args), args.path,
                              submit=not args.no_submit, progress=progress_printer("dossiers"))
         session.commit()
     print(f"imported {report.count} dossiers: {len(report.registered)} registered, {len(report.updated)} updated")
@@ -199,7 +212,7 @@ def cmd_import_council(catalog: Catalog, args: argparse.Namespace) -> int:
     from spcncl_core.excel.council import import_council_workbook
 
     with _session(args) as session:
-        report = import_council_workbook(session, catalog, args.actor, _round(session, args), args.path,
+        report = import_council_workbook(session, _actor(session, args), catalog, _round(session, args), args.path,
                                          submit=args.submit, progress=progress_printer("forms"))
         session.commit()
     print(f"member {report.member}: {report.scores} scores saved on {len(report.forms)} forms"

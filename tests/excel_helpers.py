@@ -58,3 +58,10 @@ def fill(path: Path, target: Path, sheet: str, values: dict[str, Any],
 
 IDENTITY = {"enterprise_code": "0101234567", "enterprise_name": "Công ty CP Thử nghiệm (synthetic)",
             "district": "Cầu Giấy", "sector": "điện, điện tử", "product_name": "Sản phẩm thử (synthetic)"}
+
+
+def people(session: Any) -> dict[str, Any]:
+    """The demo users (admin, secretariat, viewer, member01…), created if the database has none."""
+    from spcncl_core.demo import create_demo_users
+
+    return {u.username: u for u in create_demo_users(session)}

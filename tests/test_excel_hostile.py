@@ -14,6 +14,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from excel_helpers import people
+
 from spcncl_core import Catalog
 from spcncl_core.db.base import Base
 from spcncl_core.demo import synthetic_inputs
@@ -167,8 +169,9 @@ def _counts(session: Any) -> dict[str, int]:
 
 @pytest.fixture
 def round_2023(session: Any, catalog: Catalog, tmp_path: Path) -> Any:
-    round_ = rounds.create_round(session, catalog, "secretariat", "hanoi", 2023, "Xét chọn 2023 (thử)")
-    import_bulk(session, catalog, "secretariat", round_, _valid_bulk(catalog, tmp_path / "first.xlsx"))
+    users = people(session)
+    round_ = rounds.create_round(session, users["admin"], catalog, "hanoi", 2023, "Xét chọn 2023 (thử)")
+    import_bulk(session, users["secretariat"], catalog, round_, _valid_bulk(catalog, tmp_path / "first.xlsx"))
     session.commit()
     return round_
 
@@ -180,7 +183,7 @@ def test_hostile_workbook_refused_with_its_message_and_nothing_written(
     path = build(catalog, tmp_path)
     before = _counts(session)
     with pytest.raises(WorkbookError) as raised:
-        import_bulk(session, catalog, "secretariat", round_2023, path)
+        import_bulk(session, people(session)["secretariat"], catalog, round_2023, path)
     assert len(raised.value.problems) == 1
     text = str(raised.value.problems[0])
     assert re.fullmatch(message[3:], text) if message.startswith("re:") else text == message
@@ -201,7 +204,7 @@ def test_every_cell_problem_of_a_bulk_sheet_is_reported_and_nothing_written(
                                               f"{iso}7": "=1+1", f"{workers}7": 12.5})
     before = _counts(session)
     with pytest.raises(WorkbookError) as raised:
-        import_bulk(session, catalog, "secretariat", round_2023, path)
+        import_bulk(session, people(session)["secretariat"], catalog, round_2023, path)
     assert sorted(str(p) for p in raised.value.problems) == sorted([
         f"bad.xlsx: Danh sách hồ sơ!{arrears}6: must be Có or Không, got 'có lẽ'",
         "bad.xlsx: Danh sách hồ sơ!B7: Mã số doanh nghiệp (mã số thuế) is required",

@@ -4,19 +4,20 @@ workbooks written and imported back through the scoring service, and the results
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from excel_helpers import meta_of
+from excel_helpers import meta_of, people
 from sqlalchemy import select
 
 from spcncl_core import Catalog
 from spcncl_core.db.models import Dossier, ScoringForm
 from spcncl_core.demo import build_round, synthetic_inputs
-from spcncl_core.errors import WorkbookError
+from spcncl_core.errors import PermissionDeniedError, WorkbookError
 from spcncl_core.excel.bulk import SHEET as BULK_SHEET
 from spcncl_core.excel.bulk import write_bulk
 from spcncl_core.excel.council import import_council_workbook, write_council_workbook
@@ -37,7 +38,8 @@ def _rows(count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def test_bulk_sheet_written_read_back_and_imported(session: Any, catalog: Catalog, tmp_path: Path) -> None:
-    round_ = rounds.create_round(session, catalog, "secretariat", "hanoi", 2023, "Xét chọn 2023 (thử)")
+    users = people(session)
+    round_ = rounds.create_round(session, users["admin"], catalog, "hanoi", 2023, "Xét chọn 2023 (thử)")
     session.commit()
     rows = _rows(6)
     path = write_bulk(catalog, "hanoi", 2023, tmp_path / "bulk.xlsx", rows=rows, blank_rows=20)
@@ -53,7 +55,7 @@ def test_bulk_sheet_written_read_back_and_imported(session: Any, catalog: Catalo
     validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     assert any(dv.formula1 == '"automated,semi_automated,manual"' for dv in validations.values())
     before = audit.count(session)
-    report = import_bulk(session, catalog, "secretariat", round_, path)
+    report = import_bulk(session, users["secretariat"], catalog, round_, path)
     session.commit()
     assert report.registered == [f"HANOI-2023-{i:04d}" for i in range(1, 7)]
     stored = list(session.scalars(select(Dossier).order_by(Dossier.number)))
@@ -61,10 +63,16 @@ def test_bulk_sheet_written_read_back_and_imported(session: Any, catalog: Catalo
     assert [d.product_group for d in stored].count("high-tech") == 1
     assert stored[0].inputs["product_revenue"] == rows[0]["inputs"]["product_revenue"]
     assert sorted(stored[1].inputs["quality"]) == sorted(rows[1]["inputs"]["quality"])
-    assert audit.count(session) == before + 1  # one entry lists the dossiers registered and submitted
-    entry = audit.entries_for(session, "round", round_.id)[-1]
-    assert entry.action == "dossiers.registered" and [d[0] for d in entry.after["dossiers"]] == report.registered
-    assert all(d[3] == "submitted" for d in entry.after["dossiers"]) and audit.verify(session).ok
+    # one entry per dossier (registered and submitted), one listing the new enterprises, one the new products
+    assert audit.count(session) == before + 8 and audit.verify(session).ok
+    history = audit.entries_for(session, "dossier", "HANOI-2023-0001")
+    assert [(e.action, e.actor, e.after) for e in history] == [
+        ("dossier.registered", "secretariat", {"product": "Sản phẩm 0", "enterprise": "0100000000",
+                                               "state": "submitted"})]
+    assert history[0].reason.endswith("product group standard")
+    created = {e.action: e.after for e in audit.entries_for(session, "round", round_.id)}
+    assert sorted(created["enterprises.created"]["enterprises"]) == [r["enterprise_code"] for r in rows]
+    assert [p[2] for p in created["products.created"]["products"]] == [r["product_name"] for r in rows]
     for dossier, row in zip(stored, rows):
         evaluation = screening.engine_evaluation(session, catalog, dossier)
         direct = catalog.evaluate(__import__("spcncl_core").Dossier("hanoi", 2023, row["inputs"]))
@@ -150,18 +158,45 @@ def test_council_workbook_written_and_imported_through_the_scoring_service(
                 values[(number, criterion_id)] = value
     filled = tmp_path / "m01-filled.xlsx"
     workbook.save(filled)
-    report = import_council_workbook(session, catalog, "secretariat", round_, filled, submit=True)
+    secretariat = people(session)["secretariat"]  # enters the member's workbook on their behalf
+    report = import_council_workbook(session, secretariat, catalog, round_, filled)
     session.commit()
     assert report.member == "M01" and report.scores == len(values) and conflicted not in report.forms
     forms = {f.dossier_id: f for f in session.scalars(select(ScoringForm).where(ScoringForm.member_id == member.id))}
     numbers = {d.id: d.number for d in scoring_round.dossiers}
     saved = {(numbers[d], e.criterion_id): e.points for d, f in forms.items() for e in f.entries}
     assert saved == values and all(f.submitted_at is not None for f in forms.values())
-    # importing it again is refused (the forms are submitted and locked); nothing changes
+    # importing it again is refused (the forms exist); every refused cell is named; nothing changes
     before = audit.count(session)
-    with pytest.raises(WorkbookError, match=r"m01-filled.xlsx: Phiếu standard!B\d+: .*was submitted and is locked"):
-        import_council_workbook(session, catalog, "secretariat", round_, filled)
+    with pytest.raises(WorkbookError) as raised:
+        import_council_workbook(session, secretariat, catalog, round_, filled)
+    assert len(raised.value.problems) == len(values)
+    assert re.fullmatch(r"m01-filled.xlsx: Phiếu (standard|high-tech)![A-Z]+\d+: Chủ tịch Hội đồng 01 has a form "
+                        r"for dossier HN-2023-\d{4} already", str(raised.value.problems[0]))
     assert audit.count(session) == before
+
+
+def test_a_member_imports_their_own_workbook_through_the_web_forms_service(
+        session: Any, catalog: Catalog, scoring_round: Any, tmp_path: Path) -> None:
+    round_ = scoring_round.round
+    member = scoring.get_member(session, round_, "M02")
+    path = write_council_workbook(session, catalog, round_, member, tmp_path / "m02.xlsx")
+    layout = meta_of(path)["sheets"]["Phiếu standard"]
+    number, row = next(iter(layout["rows"].items()))
+    workbook = openpyxl.load_workbook(path)
+    for letter in layout["columns"].values():
+        workbook["Phiếu standard"][f"{letter}{row}"] = 1.5
+    workbook.save(tmp_path / "m02-filled.xlsx")
+    own = people(session)["member02"]
+    report = import_council_workbook(session, own, catalog, round_, tmp_path / "m02-filled.xlsx", submit=True)
+    session.commit()
+    assert report.forms == report.submitted == [number]
+    actions = [(e.action, e.actor) for e in audit.entries_for(session, "dossier", number)][-3:]
+    assert actions == [("form.opened", "member02"), ("score.saved", "member02"), ("form.submitted", "member02")]
+    # another member's account may not enter M02's workbook
+    with pytest.raises(PermissionDeniedError, match="import members' submitted forms on their behalf needs the role "
+                                                    "admin or secretariat; member03 is council"):
+        import_council_workbook(session, people(session)["member03"], catalog, round_, tmp_path / "m02-filled.xlsx")
 
 
 def test_council_workbook_problems_name_their_cells(session: Any, catalog: Catalog, scoring_round: Any,
@@ -182,7 +217,7 @@ def test_council_workbook_problems_name_their_cells(session: Any, catalog: Catal
     workbook.save(tmp_path / "bad.xlsx")
     maximum = catalog.get("hanoi-2023-standard").criterion(c1).max_points.normalize()
     with pytest.raises(WorkbookError) as raised:
-        import_council_workbook(session, catalog, "secretariat", round_, tmp_path / "bad.xlsx")
+        import_council_workbook(session, people(session)["secretariat"], catalog, round_, tmp_path / "bad.xlsx")
     assert [str(p) for p in raised.value.problems] == [
         f"bad.xlsx: Phiếu standard!{l1}{row}: {c1}: must be between 0 and {maximum:f}, got 99",
         f"bad.xlsx: Phiếu standard!{l2}{row}: {c2}: must be in steps of 0.5, got 0.3",

@@ -9,12 +9,12 @@ from typing import Any
 
 import openpyxl
 import pytest
-from excel_helpers import IDENTITY, fill, meta_of, self_assessment_values
+from excel_helpers import IDENTITY, fill, meta_of, people, self_assessment_values
 
 from spcncl_core import Catalog
 from spcncl_core.dossier import read_dossier_file
 from spcncl_core.engine.evaluate import evaluate
-from spcncl_core.errors import WorkbookError
+from spcncl_core.errors import PhaseError
 from spcncl_core.excel.dossier_import import import_self_assessments
 from spcncl_core.excel.layout import NUMBER
 from spcncl_core.excel.self_assessment import SHEET, write_self_assessment
@@ -118,7 +118,9 @@ def test_estimate_formulas_agree_with_the_engine(example: Path, catalog: Catalog
 
 def test_a_filled_self_assessment_imports_to_the_engines_result(session: Any, catalog: Catalog,
                                                                tmp_path: Path) -> None:
-    round_ = rounds.create_round(session, catalog, "secretariat", "hanoi", 2023, "Xét chọn 2023 (thử)")
+    users = people(session)
+    secretariat = users["secretariat"]
+    round_ = rounds.create_round(session, users["admin"], catalog, "hanoi", 2023, "Xét chọn 2023 (thử)")
     session.commit()
     loaded = read_dossier_file(ROOT / "examples" / "dossiers" / "hanoi-2023-misa-amis.yaml")
     cset = catalog.select(loaded.dossier)
@@ -127,7 +129,7 @@ def test_a_filled_self_assessment_imports_to_the_engines_result(session: Any, ca
     values = self_assessment_values(cset, meta["cells"], dict(loaded.dossier.inputs), {"KT1": 6, "CN1": 7.5})
     (tmp_path / "in").mkdir()
     filled = fill(template, tmp_path / "in" / "filled.xlsx", SHEET, values, IDENTITY, meta["cells"])
-    report = import_self_assessments(session, catalog, "secretariat", round_, [tmp_path / "in"])  # a folder
+    report = import_self_assessments(session, secretariat, catalog, round_, [tmp_path / "in"])  # a folder
     session.commit()
     assert report.registered == ["HANOI-2023-0001"] and not report.updated
     stored = dossiers.get(session, round_, "HANOI-2023-0001")
@@ -143,17 +145,18 @@ def test_a_filled_self_assessment_imports_to_the_engines_result(session: Any, ca
     before = audit.count(session)
     values[meta["cells"]["inputs"]["product_revenue"]] = 3000
     fill(template, filled, SHEET, values, IDENTITY, meta["cells"])
-    report = import_self_assessments(session, catalog, "secretariat", round_, [filled])
+    report = import_self_assessments(session, secretariat, catalog, round_, [filled])
     session.commit()
     assert report.updated == ["HANOI-2023-0001"] and not report.registered
     assert stored.inputs["product_revenue"] == 3000 and stored.state == "submitted"
     actions = [e.action for e in audit.entries_for(session, "dossier", "HANOI-2023-0001")][-3:]
     assert actions == ["dossier.state", "dossier.updated", "dossier.state"] and audit.count(session) == before + 3
-    # once screened, a re-import is refused and nothing changes
-    screening.screen(session, catalog, "secretariat", stored)
+    # once screening has begun, a re-import is refused and nothing changes
+    rounds.open_screening(session, secretariat, round_)
+    screening.screen(session, secretariat, catalog, stored)
     session.commit()
-    with pytest.raises(WorkbookError, match=r"filled.xlsx: Tự đánh giá!D\d+: Sản phẩm thử \(synthetic\) is "
-                                            r"registered already as dossier HANOI-2023-0001, which is eligible "
-                                            r"\(past screening\): a re-import cannot change it"):
-        import_self_assessments(session, catalog, "secretariat", round_, [filled])
-    assert stored.inputs["product_revenue"] == 3000
+    before = audit.count(session)
+    with pytest.raises(PhaseError, match=r"^register a product's dossier is done in the registration phase; the "
+                                         r"2023 round is in the screening phase: that phase is over for this round$"):
+        import_self_assessments(session, secretariat, catalog, round_, [filled])
+    assert stored.inputs["product_revenue"] == 3000 and audit.count(session) == before

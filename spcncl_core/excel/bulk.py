@@ -170,23 +170,28 @@ def read_bulk(path: str | Path, catalog: Catalog, problems: list[Problem],
         return meta, []
     identity = {key: (key, label, required, length) for key, label, required, length in IDENTITY_FIELDS}
     letters = [get_column_letter(j) for j in range(1, len(expected) + 1)]
+    fields = {(key if columns[key][0] is None else f"inputs.{key}"): letters[j] for j, key in enumerate(expected)}
     set_columns: dict[str, list[int]] = {}
+    plain: list[tuple[int, str, InputSpec | None]] = []
     for j, key in enumerate(expected):
         spec, option = columns[key]
         if option is not None and spec is not None:
             set_columns.setdefault(spec.id, []).append(j)
+            fields.setdefault(f"inputs.{spec.id}", letters[j])
+        else:
+            plain.append((j, key, spec))
     records = []
     for r in range(FIRST_ROW - 1, len(grid)):
         values = grid[r]
         if all(is_blank(v) for v in values):
             continue
         row_number = r + 1
-        record = DossierRecord(source, {}, {}, {})
-        for j, key in enumerate(expected):
-            value = values[j] if j < len(values) else None
-            address = f"{letters[j]}{row_number}"
-            record.cells[key if columns[key][0] is None else f"inputs.{key}"] = f"{SHEET}!{address}"
-            spec, option = columns[key]
+        record = DossierRecord(source, {}, {}, {}, row=(SHEET, row_number, fields))
+        width = len(values)
+        for j, key, spec in plain:
+            value = values[j] if j < width else None
+            if value is None and spec is not None:
+                continue
             try:
                 if key == NUMBER_COLUMN:
                     record.number = identity_value(key, "Số hồ sơ", False, 40, value)
@@ -194,18 +199,18 @@ def read_bulk(path: str | Path, catalog: Catalog, problems: list[Problem],
                     text = identity_value(*identity[key], value)
                     if text is not None:
                         record.identity[key] = text
-                elif option is None:
+                else:
                     converted = input_value(spec, value)
                     if converted is not None:
                         record.inputs[key] = converted
             except CellProblem as exc:
-                problems.append(Problem(f"{source}: {SHEET}!{address}", str(exc)))
-                record.unreadable.add(f"inputs.{key}")
+                problems.append(Problem(f"{source}: {SHEET}!{letters[j]}{row_number}", str(exc)))
+                if spec is not None:
+                    record.unreadable.add(f"inputs.{key}")
         for input_id, indexes in set_columns.items():
             spec = columns[expected[indexes[0]]][0]
             assert spec is not None
-            raw = [values[j] if j < len(values) else None for j in indexes]
-            record.cells[f"inputs.{input_id}"] = f"{SHEET}!{letters[indexes[0]]}{row_number}"
+            raw = [values[j] if j < width else None for j in indexes]
             try:
                 present = set_value([columns[expected[j]][1] or "" for j in indexes], raw)
             except CellProblem as exc:

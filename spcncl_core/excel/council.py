@@ -5,6 +5,7 @@ maximum in the set's steps, conflicted dossiers locked and greyed. Imported back
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Assignment, Conflict, CouncilMember, PreliminaryScore, Round, ScoringForm
+from spcncl_core.db.models import Assignment, Conflict, CouncilMember, PreliminaryScore, Round, ScoringForm, User
 from spcncl_core.engine.evaluate import check_points
-from spcncl_core.errors import Problem, SpcnclError, WorkbookError
+from spcncl_core.errors import DossierError, Problem, SpcnclError, WorkbookError
 from spcncl_core.excel.dossier_import import all_or_nothing
 from spcncl_core.excel.layout import (
     GREY_FILL,
@@ -47,6 +48,7 @@ from spcncl_core.excel.round_data import round_dossiers, round_sets
 from spcncl_core.excel.safety import DEFAULT_LIMITS, Limits, read_grids
 from spcncl_core.excel.values import CellProblem, points_value
 from spcncl_core.services import scoring
+from spcncl_core.services.policy import require
 
 KIND = "council"
 FIRST_ROW = 6
@@ -154,12 +156,15 @@ class CouncilImportReport:
     scores: int = 0
 
 
-def import_council_workbook(session: Session, catalog: Catalog, actor: str, round_: Round, path: str | Path, *,
+def import_council_workbook(session: Session, actor: User, catalog: Catalog, round_: Round, path: str | Path, *,
                             submit: bool = False, limits: Limits = DEFAULT_LIMITS,
                             progress: Callable[[int, int], None] | None = None) -> CouncilImportReport:
-    """Save the scores of a filled council workbook on the member's forms (and submit them with `submit`), or
-    raise WorkbookError naming every problem's cell and write nothing. `actor` is who imports it (the scores are
-    recorded as the member's, as on the web form)."""
+    """Save the scores of a filled council workbook, or raise WorkbookError naming every problem's cell and write
+    nothing.
+
+    The member's own account saves through `scoring.save_scores`, the service of the web form (and submits each
+    form with `submit`); the secretariat enters a member's workbook on their behalf through
+    `scoring.import_scores`, as submitted forms, each with every criterion assigned. The policy decides who may."""
     path = Path(path)
     source = path.name
     grids = read_grids(path, limits)
@@ -172,11 +177,13 @@ def import_council_workbook(session: Session, catalog: Catalog, actor: str, roun
         member = scoring.get_member(session, round_, str(meta.get("member")))
     except SpcnclError as exc:
         raise WorkbookError([Problem(source, str(exc))]) from None
+    own = member.user_id is not None and member.user_id == actor.id
+    require(session, actor, "form.save" if own else "scores.import", round_)
     sets = round_sets(session, catalog, round_)
     assigned = _assigned(session, round_, member)
     dossiers = {d.number: d for d in round_dossiers(session, round_)}
     conflicts = set(session.scalars(select(Conflict.dossier_id).where(Conflict.member_id == member.id)))
-    to_save: list[tuple[Any, dict[str, Decimal], str]] = []
+    to_save: list[tuple[Any, dict[str, Decimal], str, dict[str, str]]] = []
     for sheet, layout in (meta.get("sheets") or {}).items():
         grid = grids.get(sheet)
         cset = sets.get(layout.get("product_group"))
@@ -195,6 +202,7 @@ def import_council_workbook(session: Session, catalog: Catalog, actor: str, roun
                 continue
             dossier = dossiers.get(number)
             points: dict[str, Decimal] = {}
+            cells: dict[str, str] = {}
             for criterion_id, letter in layout.get("columns", {}).items():
                 address = f"{letter}{row}"
                 at = f"{source}: {sheet}!{address}"
@@ -215,27 +223,59 @@ def import_council_workbook(session: Session, catalog: Catalog, actor: str, roun
                 else:
                     try:
                         points[criterion_id] = check_points(value, maxima[criterion_id], cset.score_step)
+                        cells[criterion_id] = at
                     except ValueError as exc:
                         problems.append(Problem(at, f"{criterion_id}: {exc}"))
             if points and dossier is not None:
-                to_save.append((dossier, points, f"{source}: {sheet}!B{row}"))
+                to_save.append((dossier, points, f"{source}: {sheet}!B{row}", cells))
     if problems:
         raise WorkbookError(problems)
     report = CouncilImportReport(member.code)
     with all_or_nothing(session):
-        for i, (dossier, points, at) in enumerate(to_save, start=1):
-            try:
-                form = scoring.form_for(session, catalog, member, dossier)
-                scoring.save_scores(session, catalog, member, dossier, points, form.version)
-                report.forms.append(dossier.number)
-                report.scores += len(points)
-                if submit:
-                    scoring.submit_form(session, catalog, member, dossier)
-                    report.submitted.append(dossier.number)
-            except SpcnclError as exc:
-                problems.append(Problem(at, str(exc).replace("\n", " ")))
-            if progress is not None:
-                progress(i, len(to_save))
+        if own:
+            _save_own(session, actor, catalog, member, to_save, submit, report, problems, progress)
+        else:
+            _enter_on_behalf(session, actor, catalog, round_, member, to_save, report, problems)
         if problems:
             raise WorkbookError(problems)
     return report
+
+
+def _save_own(session: Session, actor: User, catalog: Catalog, member: CouncilMember,
+              to_save: list[tuple[Any, dict[str, Decimal], str, dict[str, str]]], submit: bool,
+              report: CouncilImportReport, problems: list[Problem],
+              progress: Callable[[int, int], None] | None) -> None:
+    for i, (dossier, points, at, _cells) in enumerate(to_save, start=1):
+        try:
+            form = scoring.form_for(session, actor, catalog, member, dossier)
+            scoring.save_scores(session, actor, catalog, member, dossier, points, form.version)
+            report.forms.append(dossier.number)
+            report.scores += len(points)
+            if submit:
+                scoring.submit_form(session, actor, catalog, member, dossier)
+                report.submitted.append(dossier.number)
+        except SpcnclError as exc:
+            problems.append(Problem(at, str(exc).replace("\n", " ")))
+        if progress is not None:
+            progress(i, len(to_save))
+
+
+def _enter_on_behalf(session: Session, actor: User, catalog: Catalog, round_: Round, member: CouncilMember,
+                     to_save: list[tuple[Any, dict[str, Decimal], str, dict[str, str]]],
+                     report: CouncilImportReport, problems: list[Problem]) -> None:
+    rows, places, by_form = [], [], {}
+    for dossier, points, at, cells in to_save:
+        by_form[f"{member.code} {dossier.number}"] = at
+        for criterion_id, value in points.items():
+            rows.append((member.code, dossier.number, criterion_id, value))
+            places.append(cells[criterion_id])
+    try:
+        scoring.import_scores(session, actor, catalog, round_, rows)
+    except DossierError as exc:
+        for problem in exc.problems:
+            match = re.fullmatch(r"row (\d+)", problem.where)
+            where = places[int(match.group(1)) - 1] if match else by_form.get(problem.where, problem.where)
+            problems.append(Problem(where, problem.message))
+        return
+    report.forms = report.submitted = [d.number for d, *_ in to_save]
+    report.scores = len(rows)

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Round
+from spcncl_core.db.models import Round, User
 from spcncl_core.errors import Problem, WorkbookError
 from spcncl_core.excel.safety import DEFAULT_LIMITS, Limits
 from spcncl_core.excel.values import DossierRecord
@@ -55,12 +55,13 @@ def all_or_nothing(session: Session) -> Iterator[None]:
         raise
 
 
-def import_dossiers(session: Session, catalog: Catalog, actor: str, round_: Round,
+def import_dossiers(session: Session, actor: User, catalog: Catalog, round_: Round,
                     records: Sequence[DossierRecord], *, submit: bool = True,
                     problems: list[Problem] | None = None, progress: Progress | None = None) -> ImportReport:
     """Register or update the dossiers of `records` in `round_` (and submit them) through
     `registration.register_many`, or raise WorkbookError listing every problem (with those the readers found,
     `problems`) by file, sheet and cell, and write nothing."""
+    registration.authorize(session, actor, round_, submit)
     problems = list(problems or [])
     complete = [r for r in records if all(k in r.identity for k in ("enterprise_code", "enterprise_name",
                                                                      "product_name"))]
@@ -85,7 +86,7 @@ def import_dossiers(session: Session, catalog: Catalog, actor: str, round_: Roun
     if problems:
         raise WorkbookError(problems)
     with all_or_nothing(session):
-        done = registration.register_many(session, catalog, actor, round_, entries, submit=submit, checked=plan)
+        done = registration.register_many(session, actor, catalog, round_, entries, submit=submit, checked=plan)
     if progress is not None:
         progress(len(records), len(records))
     return ImportReport(done.registered, done.updated)
@@ -104,7 +105,7 @@ def excel_files(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def import_self_assessments(session: Session, catalog: Catalog, actor: str, round_: Round,
+def import_self_assessments(session: Session, actor: User, catalog: Catalog, round_: Round,
                             paths: Sequence[str | Path], *, submit: bool = True,
                             progress: Progress | None = None, limits: Limits = DEFAULT_LIMITS) -> ImportReport:
     """Import filled self-assessment workbooks (files, or folders of them): all of them, or none."""
@@ -123,11 +124,11 @@ def import_self_assessments(session: Session, catalog: Catalog, actor: str, roun
             continue
         if record is not None:
             records.append(record)
-    return import_dossiers(session, catalog, actor, round_, records, submit=submit, problems=problems,
+    return import_dossiers(session, actor, catalog, round_, records, submit=submit, problems=problems,
                            progress=progress)
 
 
-def import_bulk(session: Session, catalog: Catalog, actor: str, round_: Round, path: str | Path, *,
+def import_bulk(session: Session, actor: User, catalog: Catalog, round_: Round, path: str | Path, *,
                 submit: bool = True, progress: Progress | None = None,
                 limits: Limits = DEFAULT_LIMITS) -> ImportReport:
     """Import a filled bulk sheet (one row per product): every row, or none."""
@@ -138,5 +139,5 @@ def import_bulk(session: Session, catalog: Catalog, actor: str, round_: Round, p
     if (meta.get("jurisdiction"), str(meta.get("year"))) != (round_.jurisdiction_id, str(round_.year)):
         problems.append(Problem(Path(path).name, f"made for {meta.get('jurisdiction')} {meta.get('year')}, not for "
                                                  f"the {round_.jurisdiction_id} {round_.year} round"))
-    return import_dossiers(session, catalog, actor, round_, records, submit=submit, problems=problems,
+    return import_dossiers(session, actor, catalog, round_, records, submit=submit, problems=problems,
                            progress=progress)

@@ -3,7 +3,7 @@ types and ranges), and the identity of the enterprise and product a row or workb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -37,10 +37,15 @@ class DossierRecord:
     number: str | None = None
     criteria_set: str | None = None
     unreadable: set[str] = field(default_factory=set)  # fields whose cell was reported already
+    row: tuple[str, int, Mapping[str, str]] | None = None  # a sheet row: (sheet, row, field → column letter)
 
     def where(self, key: str) -> str:
         """`file: Sheet!D12` for a field, or the file when the field has no cell."""
         cell = self.cells.get(key)
+        if cell is None and self.row is not None:
+            sheet, row, letters = self.row
+            letter = letters.get(key)
+            cell = f"{sheet}!{letter}{row}" if letter else None
         return f"{self.source}: {cell}" if cell else self.source
 
 

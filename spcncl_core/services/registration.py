@@ -1,11 +1,14 @@
 """Registering many dossiers at once (an Excel import): enterprises, products and dossiers, submitted or as drafts.
 
-Everything is checked before anything is written, every problem reported at once (`entries[i].field`): the
-enterprise and product given, the same product twice, a dossier number taken, a product registered already and
-past screening, and each dossier's inputs and self-assessment against the criteria set its product group is
-scored on (what `dossiers.submit` checks). New dossiers are written in bulk with one audit entry listing them; a
-product registered already (a draft, or submitted and not yet screened) is updated through `dossiers.update`
-and `dossiers.submit`, with their audit entries.
+The policy is asked as the single-record services ask it (`enterprise.save`, `product.save`, `dossier.register`,
+`dossier.submit`: the secretariat, in the registration phase). Everything is checked before anything is written,
+every problem reported at once (`entries[i].field`): the texts against their columns, the same product twice, a
+dossier number taken, a product registered already and past screening, and each dossier's inputs and
+self-assessment against the criteria set its product group is scored on (what `dossiers.submit` checks). New
+enterprises, products and dossiers are inserted in bulk: one audit entry per dossier (registered, with the state it
+got: submitted or draft) and one listing the new enterprises and one the new products (entity: the round); a
+product registered already (a draft, or submitted and not yet screened) is updated through `dossiers.move`,
+`dossiers.update` and `dossiers.submit`, with their audit entries.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
-from spcncl_core.db.models import Dossier, Enterprise, Product, Round
+from spcncl_core.db.models import Dossier, Enterprise, Product, Round, User
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import evaluate
 from spcncl_core.errors import DossierError, Problem, SpcnclError
-from spcncl_core.services import audit, dossiers
+from spcncl_core.services import audit, checks, dossiers
+from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
 
 UPDATABLE = ("draft", "submitted")
@@ -96,8 +100,27 @@ def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[E
     seen: dict[tuple[str, str], int] = {}
     existing: dict[int, Dossier] = {}
     groups: dict[int, str] = {}
+    texts = (("enterprise_code", Enterprise.code, "enterprise code", True),
+             ("enterprise_name", Enterprise.name, "enterprise name", True),
+             ("district", Enterprise.district, "district", False), ("sector", Enterprise.sector, "sector", False),
+             ("product_name", Product.name, "product name", True), ("number", Dossier.number, "dossier number", False))
     for i, entry in enumerate(entries):
         at = f"entries[{i}]"
+        bad = False
+        for name, column, label, required in texts:
+            try:
+                checks.text(getattr(entry, name), column, label, required=required)
+            except SpcnclError as exc:
+                problems.append(Problem(f"{at}.{name}", str(exc)))
+                bad = True
+        for name in ("inputs", "self_assessment"):
+            try:
+                checks.json_value(dict(getattr(entry, name)), name)
+            except SpcnclError as exc:
+                problems.append(Problem(f"{at}.{name}", str(exc)))
+                bad = True
+        if bad:
+            continue
         key = (entry.enterprise_code, entry.product_name)
         if key in seen:
             problems.append(Problem(f"{at}.product_name", f"{entry.product_name} of enterprise "
@@ -131,57 +154,75 @@ def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[E
     return Plan(entries, problems, existing, groups, enterprises, products)
 
 
-def register_many(session: Session, catalog: Catalog, actor: str, round_: Round, entries: Sequence[Entry], *,
+def authorize(session: Session, actor: User, round_: Round, submit: bool = True) -> None:
+    """Refuse an actor who may not register (and submit) dossiers in the round now, as the single-record services
+    would (PermissionDeniedError or PhaseError)."""
+    require(session, actor, "enterprise.save")
+    require(session, actor, "product.save")
+    require(session, actor, "dossier.register", round_)
+    if submit:
+        require(session, actor, "dossier.submit", round_)
+
+
+def register_many(session: Session, actor: User, catalog: Catalog, round_: Round, entries: Sequence[Entry], *,
                   submit: bool = True, submitted_at: datetime | None = None, checked: Plan | None = None
                   ) -> Registered:
     """Register (and submit) every entry, or raise DossierError listing every problem and write nothing.
     `checked` is the `check` of these entries when the caller ran it already."""
+    authorize(session, actor, round_, submit)
+    submitted_at = checks.when(submitted_at, "submission time")
     plan = checked if checked is not None and checked.entries is entries else check(session, catalog, round_,
                                                                                       entries)
     if plan.problems:
         raise DossierError(plan.problems, summary="registration refused; nothing was written")
     existing, groups, enterprises, products = plan.existing, plan.groups, plan.enterprises, plan.products
+    name = actor_name(actor)
     done = Registered()
-    for i, dossier in existing.items():  # the rare re-import: the single-dossier services, with their audit
+    for i, dossier in existing.items():  # the rare re-import: the single-record services
         entry = entries[i]
         if dossier.state == "submitted":
             dossiers.move(session, actor, dossier, "draft", reason="registered again (import)")
         dossiers.update(session, actor, dossier, dossier.version, dict(entry.inputs), dict(entry.self_assessment))
         if submit:
-            dossiers.submit(session, catalog, actor, dossier, submitted_at)
+            dossiers.submit(session, actor, catalog, dossier, submitted_at)
         done.updated.append(dossier.number)
     new = [i for i in range(len(entries)) if i not in existing]
     if not new:
         return done
-    for i in new:  # enterprises whose details changed, through the service
-        entry = entries[i]
-        found = enterprises.get(entry.enterprise_code)
-        details = {k: v for k, v in (("district", entry.district), ("sector", entry.sector)) if v is not None}
-        if found is not None and (found.name != entry.enterprise_name
-                                  or any(getattr(found, k) != v for k, v in details.items())):
-            dossiers.enterprise(session, entry.enterprise_code, entry.enterprise_name, **details)
-    fresh_enterprises = {}
+    fresh_enterprises: dict[str, dict[str, Any]] = {}
     for i in new:
         entry = entries[i]
-        if entry.enterprise_code not in enterprises and entry.enterprise_code not in fresh_enterprises:
-            fresh_enterprises[entry.enterprise_code] = {"code": entry.enterprise_code, "name": entry.enterprise_name,
-                                                        "district": entry.district, "sector": entry.sector}
+        details = {k: v for k, v in (("district", entry.district), ("sector", entry.sector)) if v is not None}
+        found = enterprises.get(entry.enterprise_code)
+        if found is None:
+            fresh_enterprises.setdefault(entry.enterprise_code, {"name": entry.enterprise_name, **details})
+        elif found.name != entry.enterprise_name or any(getattr(found, k) != v for k, v in details.items()):
+            dossiers.enterprise(session, actor, entry.enterprise_code, entry.enterprise_name, **details)
     enterprise_ids = {e.code: e.id for e in enterprises.values()}
     if fresh_enterprises:
-        rows = list(fresh_enterprises.values())
-        ids = session.scalars(insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True), rows)
+        rows = [{"code": code, **fields} for code, fields in fresh_enterprises.items()]
+        with checks.translated("adding enterprises"):
+            ids = list(session.scalars(insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
+                                       rows))
         enterprise_ids.update(zip(fresh_enterprises, ids))
+        audit.record(session, name, "enterprises.created", "round", round_.id,
+                     after={"enterprises": {code: fields for code, fields in fresh_enterprises.items()}})
     product_ids = {key: p.id for key, p in products.items()}
     fresh_products: dict[tuple[int, str], dict[str, Any]] = {}
     for i in new:
         entry = entries[i]
         key = (enterprise_ids[entry.enterprise_code], entry.product_name)
         if key not in product_ids and key not in fresh_products:
-            fresh_products[key] = {"enterprise_id": key[0], "name": entry.product_name, "sector": entry.sector}
+            fresh_products[key] = {"enterprise_id": key[0], "name": entry.product_name, "sector": entry.sector,
+                                   "code": entry.enterprise_code}
     if fresh_products:
-        ids = session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True),
-                              list(fresh_products.values()))
+        with checks.translated("adding products"):
+            ids = list(session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True),
+                                       [{k: v for k, v in p.items() if k != "code"} for p in fresh_products.values()]))
         product_ids.update(zip(fresh_products, ids))
+        audit.record(session, name, "products.created", "round", round_.id,
+                     after={"products": [[product_id, fields["code"], fields["name"], fields["sector"]]
+                                         for product_id, fields in zip(ids, fresh_products.values())]})
     numbers = next_numbers(session, round_)
     when = submitted_at or utcnow()
     rows = []
@@ -193,10 +234,13 @@ def register_many(session: Session, catalog: Catalog, actor: str, round_: Round,
                      "product_group": groups[i] if submit else None, "inputs": dict(entry.inputs),
                      "self_assessment": dict(entry.self_assessment), "submitted_at": when if submit else None,
                      "version": 1})
-    session.execute(insert(Dossier), rows)
+    with checks.translated("registering dossiers"):
+        session.execute(insert(Dossier), rows)
+    for i, row in zip(new, rows):
+        entry = entries[i]
+        audit.record(session, name, "dossier.registered", "dossier", row["number"],
+                     after={"product": entry.product_name, "enterprise": entry.enterprise_code, "state": row["state"]},
+                     reason=f"submitted at {when.isoformat()}, product group {groups[i]}" if submit else None)
     done.registered = [r["number"] for r in rows]
-    audit.record(session, actor, "dossiers.registered", "round", round_.id,
-                 after={"dossiers": [[r["number"], entries[i].enterprise_code, entries[i].product_name, r["state"]]
-                                     for i, r in zip(new, rows)]})
-    session.flush()
+    checks.flush(session, "registering dossiers")
     return done
