@@ -12,9 +12,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
-
 from excel_helpers import people
+from sqlalchemy import func, select
 
 from spcncl_core import Catalog
 from spcncl_core.db.base import Base
