@@ -46,7 +46,8 @@ GREY_FILL = PatternFill("solid", fgColor="D9D9D9")
 ESTIMATE_FILL = PatternFill("solid", fgColor="FCE4D6")
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
+WRAP = Alignment(wrap_text=True, vertical="center")
+MIDDLE = Alignment(vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 UNLOCKED = Protection(locked=False)
 
@@ -109,7 +110,7 @@ def _style(cell: Any, number_format: str | None, font: Font, fill: PatternFill |
     if styled is not None:
         cell._style = copy(styled)  # noqa: SLF001
         return
-    cell.font, cell.border = font, BOX
+    cell.font, cell.border, cell.alignment = font, BOX, MIDDLE
     if number_format:
         cell.number_format = number_format
     if fill is not None:
@@ -130,6 +131,17 @@ def put_text(ws: Worksheet, row: int, column: int, value: str | None, **kwargs: 
     cell = put(ws, row, column, None, **kwargs)
     safe_text(cell, value)
     return cell
+
+
+def fit(ws: Worksheet, row: int, text: str | None, width: float) -> None:
+    """Make a row tall enough for `text` wrapped in a column `width` characters wide (applications do not all
+    fit row heights to wrapped text when they open a file)."""
+    if not text:
+        return
+    lines = max(1, -(-len(text) // max(int(width * 1.4), 1)))
+    if lines > 1:
+        current = ws.row_dimensions[row].height or 15
+        ws.row_dimensions[row].height = max(current, 15 * lines)
 
 
 def note(cell: Any, text: str) -> None:

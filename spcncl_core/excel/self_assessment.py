@@ -32,6 +32,7 @@ from spcncl_core.excel.layout import (
     WRAP,
     YES,
     cell_value,
+    fit,
     freeze,
     header_row,
     list_validation,
@@ -64,6 +65,7 @@ from spcncl_core.numbers import show
 KIND = "self-assessment"
 SHEET = "Tự đánh giá"
 GUIDE = "Hướng dẫn"
+WIDTHS = [27, 55, 10, 26, 14, 48]
 TYPE_HINTS = {"number": "số", "integer": "số nguyên", "percent": "phần trăm (0–100)", "text": "chữ"}
 
 
@@ -95,7 +97,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     workbook = new_workbook()
     _guide(workbook, criteria_set, year)
     ws = workbook.create_sheet(SHEET)
-    widths(ws, [27, 55, 10, 26, 14, 48])
+    widths(ws, WIDTHS)
     row = titles(ws, [
         "BẢNG TỰ ĐÁNH GIÁ SẢN PHẨM CÔNG NGHIỆP CHỦ LỰC",
         f"{criteria_set.label('vi')} ({criteria_set.id}) — năm xét chọn {year}",
@@ -176,6 +178,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             formula = estimate.prerequisite_formula(prerequisite, cells)
             put_text(ws, row, 1, prerequisite.id)
             put_text(ws, row, 2, _label(prerequisite.title, prerequisite.id)).alignment = WRAP
+            fit(ws, row, _label(prerequisite.title, prerequisite.id), WIDTHS[1])
             if formula:
                 put_formula(ws, row, 4, f'IF({formula},"Đạt","Không đạt")', fill=ESTIMATE_FILL)
                 prerequisite_cells.append(f"D{row}")
@@ -200,6 +203,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             formula = estimate.criterion_formula(criterion, cells, self_cell)
             put_text(ws, row, 1, criterion.id)
             put_text(ws, row, 2, _label(criterion.title, criterion.id)).alignment = WRAP
+            fit(ws, row, _label(criterion.title, criterion.id), WIDTHS[1])
             put(ws, row, 3, criterion.max_points, POINTS)
             if formula:
                 put_formula(ws, row, 4, formula, POINTS, fill=ESTIMATE_FILL)
@@ -208,8 +212,9 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             own = put(ws, row, 5, None, POINTS, fill=INPUT_FILL)
             own.protection = UNLOCKED
             number_validation(ws, False, 0, criterion.max_points).add(own)
-            put_text(ws, row, 6, criterion.description if formula else
-                     f"{criterion.description} (không ước tính được bằng công thức)").alignment = WRAP
+            how = criterion.description if formula else f"{criterion.description} (không ước tính được bằng công thức)"
+            put_text(ws, row, 6, how).alignment = WRAP
+            fit(ws, row, how, WIDTHS[5])
             meta["self"][criterion.id] = self_cell
             meta["estimate"][criterion.id] = f"D{row}"
             totals[criterion.id] = f"D{row}"
@@ -258,6 +263,7 @@ def _section(ws: Any, row: int, title: str, headers: list[str]) -> int:
 def _input_row(ws: Any, row: int, key: str, label: str, spec: InputSpec, validation: Any) -> str:
     put_text(ws, row, 1, key)
     put_text(ws, row, 2, label).alignment = WRAP
+    fit(ws, row, label, WIDTHS[1])
     put_text(ws, row, 3, spec.unit or "")
     cell = put(ws, row, 4, None, fill=INPUT_FILL)
     cell.protection = UNLOCKED

@@ -6,6 +6,7 @@ overrides is written to the audit log in the same transaction.
 
     rounds        creating a round, choosing and locking its criteria sets, opening and closing scoring
     dossiers      registering, submitting and moving dossiers through their states
+    registration  registering many dossiers at once (Excel imports), checked first, written in bulk
     screening     prerequisites and their overrides; preliminary scores
     scoring       council members, assignments, conflicts, scoring forms, coverage
     results       aggregation, ranking, Top N, triangulation
