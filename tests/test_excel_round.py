@@ -231,6 +231,9 @@ def test_results_workbook(session: Any, catalog: Catalog, tmp_path: Path) -> Non
     built = build_round(session, catalog, stop_after="recognised", **SMALL)
     session.commit()
     path = write_results_book(session, catalog, built.round, tmp_path / "results.xlsx")
+    meta = meta_of(path)
+    assert meta["kind"] == "results" and meta["year"] == "2023" and meta["dossiers"] == "10"
+    assert meta["criteria_sets"]["hanoi-2023-standard"] == catalog.get("hanoi-2023-standard").content_hash
     workbook = openpyxl.load_workbook(path)
     assert [s for s in workbook.sheetnames] == ["Xếp hạng", "Top 10", "Công khai", "Phụ lục quyết định",
                                                 "Tổng hợp", "_spcncl"]

@@ -14,7 +14,7 @@ from excel_helpers import IDENTITY, fill, meta_of, people, self_assessment_value
 from spcncl_core import Catalog
 from spcncl_core.dossier import read_dossier_file
 from spcncl_core.engine.evaluate import evaluate
-from spcncl_core.errors import PhaseError
+from spcncl_core.errors import PhaseError, WorkbookError
 from spcncl_core.excel.dossier_import import import_self_assessments
 from spcncl_core.excel.layout import NUMBER
 from spcncl_core.excel.self_assessment import SHEET, write_self_assessment
@@ -160,3 +160,15 @@ def test_a_filled_self_assessment_imports_to_the_engines_result(session: Any, ca
                                          r"2023 round is in the screening phase: that phase is over for this round$"):
         import_self_assessments(session, secretariat, catalog, round_, [filled])
     assert stored.inputs["product_revenue"] == 3000 and audit.count(session) == before
+
+
+def test_a_template_of_another_period_is_refused(session: Any, catalog: Catalog, tmp_path: Path) -> None:
+    users = people(session)
+    round_ = rounds.create_round(session, users["admin"], catalog, "hanoi", 2023, "Xét chọn 2023 (thử)")
+    session.commit()
+    old = write_self_assessment(catalog.get("hanoi-2018-standard"), 2019, tmp_path / "2019.xlsx")
+    with pytest.raises(WorkbookError) as raised:
+        import_self_assessments(session, users["secretariat"], catalog, round_, [old])
+    assert [str(p) for p in raised.value.problems] == [
+        "2019.xlsx: made for hanoi-2018-standard, which the 2023 round does not use (hanoi-2023-high-tech, "
+        "hanoi-2023-standard): fill in the round's template"]

@@ -113,15 +113,23 @@ def import_self_assessments(session: Session, actor: User, catalog: Catalog, rou
 
     problems: list[Problem] = []
     records = []
+    used = {c.criteria_set_id for c in round_.criteria_sets}
     files = excel_files(paths)
     if not files:
         raise WorkbookError([Problem(", ".join(map(str, paths)), "no .xlsx file found")])
     for path in files:
+        found: list[Problem] = []
         try:
-            record = read_self_assessment(path, catalog, problems, limits)
+            record = read_self_assessment(path, catalog, found, limits)
         except WorkbookError as exc:
             problems.extend(exc.problems)
             continue
+        if record is not None and record.criteria_set not in used:
+            problems.append(Problem(record.source, f"made for {record.criteria_set}, which the {round_.year} round "
+                                                   f"does not use ({', '.join(sorted(used))}): fill in the round's "
+                                                   "template"))
+            continue
+        problems.extend(found)
         if record is not None:
             records.append(record)
     return import_dossiers(session, actor, catalog, round_, records, submit=submit, problems=problems,
