@@ -249,3 +249,18 @@ def test_text_that_looks_like_a_formula_is_written_as_text(catalog: Catalog, tmp
         assert ws[address].value == text and ws[address].data_type == "s" and ws[address].quotePrefix
     with zipfile.ZipFile(path) as archive:
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_lying_sheet_dimension_does_not_pad_the_rows(catalog: Catalog, tmp_path: Path) -> None:
+    from spcncl_core.excel.safety import read_grids
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            return re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+        return data
+
+    path = _rezip(_valid_bulk(catalog, tmp_path / "base.xlsx"), tmp_path / "wide.xlsx", change)
+    with zipfile.ZipFile(path) as archive:
+        assert b"A1:XFD1048576" in archive.read("xl/worksheets/sheet1.xml")
+    grid = read_grids(path)[SHEET]
+    assert len(grid) == 6 and max(len(r) for r in grid) < 100

@@ -166,6 +166,7 @@ def read_grids(path: str | Path, limits: Limits = DEFAULT_LIMITS,
                     if sheets is not None and not sheets(sheet.title):
                         continue
                     rows: Grid = []
+                    sheet.reset_dimensions()  # a crafted dimension (A1:XFD1048576) would pad every row
                     for row in sheet.iter_rows(values_only=True):
                         rows.append(row)
                         cells += len(row)
