@@ -256,7 +256,7 @@ def test_a_lying_sheet_dimension_does_not_pad_the_rows(catalog: Catalog, tmp_pat
 
     def change(name: str, data: bytes) -> bytes:
         if name == "xl/worksheets/sheet1.xml":
-            return re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+            return re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:XFD1048576"/>', data)
         return data
 
     path = _rezip(_valid_bulk(catalog, tmp_path / "base.xlsx"), tmp_path / "wide.xlsx", change)
