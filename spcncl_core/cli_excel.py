@@ -158,6 +158,7 @@ def cmd_template_council(catalog: Catalog, args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from spcncl_core.db.models import CouncilMember
+    from spcncl_core.errors import WorkbookError
     from spcncl_core.excel.council import write_council_workbook
     from spcncl_core.services import scoring
 
@@ -176,8 +177,8 @@ def cmd_template_council(catalog: Catalog, args: argparse.Namespace) -> int:
             target = args.output / f"phieu-danh-gia-{round_.year}-{member.code}.xlsx"
             try:
                 write_council_workbook(session, catalog, round_, member, target)
-            except Exception as exc:  # noqa: BLE001 - a member with nothing to score is reported, not fatal
-                print(f"  {member.code}: skipped: {exc}", file=sys.stderr)
+            except WorkbookError as exc:  # a member with nothing to score is reported, not fatal
+                print(f"  {member.code}: skipped: {exc.problems[0].message}", file=sys.stderr)
             report(i, len(members))
         print(f"written {len(members)} workbooks into {args.output}")
     return 0

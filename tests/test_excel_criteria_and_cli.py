@@ -35,6 +35,13 @@ def test_every_set_round_trips_through_excel(set_id: str, catalog: Catalog, tmp_
     assert [c.description for c in imported.criteria] == [c.description for c in cset.criteria]
 
 
+def test_workbooks_are_written_to_a_stream_as_well(catalog: Catalog) -> None:
+    import io
+
+    stream = write_criteria_book(catalog.get("hue-2021"), io.BytesIO())
+    assert openpyxl.load_workbook(io.BytesIO(stream.getvalue())).sheetnames[0] == "Thông tin"
+
+
 def test_an_authored_set_is_validated_with_cell_references(catalog: Catalog, tmp_path: Path) -> None:
     path = write_criteria_book(catalog.get("hanoi-2018-standard"), tmp_path / "set.xlsx")
     workbook = openpyxl.load_workbook(path)
