@@ -240,6 +240,7 @@ def test_results_workbook(session: Any, catalog: Catalog, tmp_path: Path) -> Non
     stored = results.round_results(session, built.round)
     ranking = workbook["Xếp hạng"]
     assert ranking.freeze_panes == "E5" and ranking.page_setup.orientation == "landscape"
+    assert ranking.auto_filter.ref.startswith("A4:") and ranking.print_title_rows == "$4:$4"
     assert "TÁI DỰNG" in ranking["A3"].value
     header = [c.value for c in ranking[4]]
     total_col = header.index("Tổng điểm")

@@ -118,6 +118,8 @@ def _ranking(workbook: Any, round_: Round, sets: dict[str, Any], rows: list[tupl
         put_text(ws, r, k + 1, result.tie_break or "")
     widths(ws, [6, 14, 32, 32, 11, 16, 13] + [8] * (len(group_ids) + len(criterion_ids)) + [9, 16, 10, 6, 40])
     freeze(ws, "E5")
+    if rows:
+        ws.auto_filter.ref = f"A4:{get_column_letter(len(headers))}{len(rows) + 4}"
     print_setup(ws, "4:4")
 
 

@@ -117,6 +117,8 @@ def write_working_sheet(session: Session, catalog: Catalog, round_: Round, targe
         for j, w in enumerate([10, 16, 6, 18, 50], start=first + len(columns)):
             ws.column_dimensions[get_column_letter(j)].width = w
         freeze(ws, f"{get_column_letter(first)}6")
+        if rows:
+            ws.auto_filter.ref = f"A5:{get_column_letter(width)}{len(rows) + 5}"
         print_setup(ws, "4:5")
     write_meta(workbook, KIND, {"jurisdiction": round_.jurisdiction_id, "year": str(round_.year),
                                 "criteria_sets": {s.id: s.content_hash for s in sets.values()},
