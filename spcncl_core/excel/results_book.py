@@ -116,7 +116,8 @@ def _ranking(workbook: Any, round_: Round, sets: dict[str, Any], rows: list[tupl
             k += 1
         put_text(ws, r, k, "TOP" if result.top else "")
         put_text(ws, r, k + 1, result.tie_break or "")
-    widths(ws, [6, 14, 32, 32, 11, 16, 13] + [8] * (len(group_ids) + len(criterion_ids)) + [9, 16, 10, 6, 40])
+    widths(ws, [6, 14, 28, 28, 10, 14, 12] + [7] * (len(group_ids) + len(criterion_ids)) + [9, 14]
+           + ([10] if has_class else []) + [5, 60])
     freeze(ws, "E5")
     if rows:
         ws.auto_filter.ref = f"A4:{get_column_letter(len(headers))}{len(rows) + 4}"

@@ -18,6 +18,8 @@ from spcncl_core.excel.layout import (
     GROUP_FILL,
     HEADER,
     POINTS,
+    WRAP,
+    fit,
     freeze,
     header_row,
     lock_structure,
@@ -105,16 +107,17 @@ def write_working_sheet(session: Session, catalog: Catalog, round_: Round, targe
             put_text(ws, r, j + 2, "TOP" if place and place.top else "")
             put_text(ws, r, j + 3, STATE_LABELS_VI.get(dossier.state, dossier.state))
             failed = "; ".join(f"{p.id}: {p.message}" for p in evaluation.failed_prerequisites())
-            put_text(ws, r, j + 4, failed)
+            put_text(ws, r, j + 4, failed).alignment = WRAP
+            fit(ws, r, failed, 36)
         summary = len(rows) + 7
         passed = sum(1 for d in rows if evaluations[d.id].passed)
         eligible = sum(1 for d in rows if evaluations[d.id].eligible)
         put_text(ws, summary, 2, f"Số hồ sơ: {len(rows)}; đủ điều kiện: {eligible}; đạt: {passed}",
                  font=HEADER).border = None
-        widths(ws, [7, 15, 34, 34, 18, 14])
+        widths(ws, [6, 14, 26, 26, 14, 11])
         for j in range(first, first + len(columns)):
-            ws.column_dimensions[get_column_letter(j)].width = 11
-        for j, w in enumerate([10, 16, 6, 18, 50], start=first + len(columns)):
+            ws.column_dimensions[get_column_letter(j)].width = 8
+        for j, w in enumerate([8, 12, 5, 14, 36], start=first + len(columns)):
             ws.column_dimensions[get_column_letter(j)].width = w
         freeze(ws, f"{get_column_letter(first)}6")
         if rows:
