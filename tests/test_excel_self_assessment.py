@@ -87,21 +87,43 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, Pat
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_estimate_formulas_agree_with_the_engine(example: Path, catalog: Catalog, models: dict[str, Any],
                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
-    formulas = pytest.importorskip("formulas")
     loaded = read_dossier_file(example)
-    cset = catalog.select(loaded.dossier)
+    _agree(catalog.select(loaded.dossier), loaded.dossier, catalog, models, tmp_path_factory)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_estimate_formulas_agree_on_random_dossiers(seed: int, catalog: Catalog, models: dict[str, Any],
+                                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Synthetic dossiers, strong and weak, some with optional inputs left out and values on band edges."""
+    import random
+
+    from spcncl_core import Dossier
+    from spcncl_core.demo import synthetic_inputs
+
+    rng = random.Random(seed)
+    inputs = synthetic_inputs(rng, seed % 2 == 0, rng.choice([None, 12]) if seed % 3 else None)
+    if seed % 4 == 1:
+        inputs.update(product_revenue=1000, product_revenue_n3=694.4444, export_revenue=300, rd_spend=10)
+    if seed % 4 == 3:
+        inputs.update(product_revenue=100, product_workers=0, product_revenue_n3=0, digital=[], green=[])
+    dossier = Dossier("hanoi", 2023, inputs)
+    _agree(catalog.select(dossier), dossier, catalog, models, tmp_path_factory)
+
+
+def _agree(cset: Any, dossier: Any, catalog: Catalog, models: dict[str, Any],
+           tmp_path_factory: pytest.TempPathFactory) -> None:
+    formulas = pytest.importorskip("formulas")
     if cset.id not in models:
-        path = write_self_assessment(cset, loaded.dossier.year, tmp_path_factory.mktemp("sa") / f"{cset.id}.xlsx")
+        path = write_self_assessment(cset, dossier.year, tmp_path_factory.mktemp("sa") / f"{cset.id}.xlsx")
         models[cset.id] = (formulas.ExcelModel().loads(str(path)).finish(), path, meta_of(path))
     model, path, meta = models[cset.id]
-    values = self_assessment_values(cset, meta["cells"], dict(loaded.dossier.inputs),
-                                    dict(loaded.dossier.self_assessment))
+    values = self_assessment_values(cset, meta["cells"], dict(dossier.inputs), dict(dossier.self_assessment))
     solution = model.calculate(inputs={_evaluator_key(path, a): v for a, v in values.items()})
 
     def computed(address: str) -> Any:
         return solution[_evaluator_key(path, address)].value[0][0]
 
-    evaluation = evaluate(cset, loaded.dossier, known_inputs=catalog.known_inputs(cset.jurisdiction))  # preliminary
+    evaluation = evaluate(cset, dossier, known_inputs=catalog.known_inputs(cset.jurisdiction))  # preliminary
     for prerequisite in evaluation.prerequisites:
         assert computed(meta["cells"]["prerequisites"][prerequisite.id]) == (
             "Đạt" if prerequisite.passed else "Không đạt"), prerequisite
