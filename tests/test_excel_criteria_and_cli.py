@@ -18,17 +18,26 @@ from spcncl_core.errors import WorkbookError
 from spcncl_core.excel.criteria_book import import_criteria_book, write_criteria_book
 
 
-@pytest.mark.parametrize("set_id", ["hanoi-2018-standard", "hanoi-2023-high-tech", "hue-2021"])
+def _column(ws: Any, key: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter([c.value for c in ws[3]].index(key) + 1)
+
+
+@pytest.mark.parametrize("set_id", ["hanoi-2018-standard", "hanoi-2023-high-tech", "hue-2021", "ocop-2024",
+                                    "vnaward-2024"])
 def test_every_set_round_trips_through_excel(set_id: str, catalog: Catalog, tmp_path: Path) -> None:
     cset = catalog.get(set_id)
     path = write_criteria_book(cset, tmp_path / f"{set_id}.xlsx")
     assert meta_of(path)["content_hash"] == cset.content_hash
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["Thông tin", "Chỉ tiêu", "Chỉ số", "Điều kiện", "Tiêu chí", "_spcncl"]
+    assert workbook.sheetnames == ["Thông tin", "Chỉ tiêu", "Chỉ số", "Điều kiện", "Nhóm", "Tiêu chí", "_spcncl"]
     criteria = workbook["Tiêu chí"]
-    assert [c.value for c in criteria[3]][:8] == ["group", "group_title.vi", "group_title.en", "id", "title.vi",
-                                                  "title.en", "max_points", "score{}"]
-    assert criteria["D4"].value == cset.criteria[0].id and criteria["J4"].value == cset.criteria[0].description
+    assert [c.value for c in criteria[3]][:6] == ["group", "id", "title.vi", "title.en", "max_points", "score{}"]
+    assert criteria["B4"].value == cset.criteria[0].id
+    assert criteria[f"{_column(criteria, '(mô tả)')}4"].value == cset.criteria[0].description
+    assert [r[0] for r in workbook["Nhóm"].iter_rows(min_row=4, values_only=True)] == [
+        g.id for g in cset.all_groups()]
     imported, text = import_criteria_book(path, catalog)
     expected = {k: v for k, v in cset.document.items() if k not in ("extends", "remove")}
     assert imported.document == expected and yaml.safe_load(text) == expected
@@ -49,9 +58,10 @@ def test_an_authored_set_is_validated_with_cell_references(catalog: Catalog, tmp
     id_row = next(r for r in range(5, 40) if settings[f"A{r}"].value == "id")
     settings[f"B{id_row}"] = "hanoi-2026-standard"
     criteria = workbook["Tiêu chí"]
-    criteria["H4"] = "{bands: {of: product_revenue, levels: [{gte: 1000, points: 16}]}}"  # above max 15
-    criteria["H6"] = "{bands: {of: productivty, levels: [{gte: 3, points: 8}]}}"  # misspelt input
-    criteria["G8"] = "sáu"
+    score, maximum = _column(criteria, "score{}"), _column(criteria, "max_points")
+    criteria[f"{score}4"] = "{bands: {of: product_revenue, levels: [{gte: 1000, points: 16}]}}"  # above max 15
+    criteria[f"{score}6"] = "{bands: {of: productivty, levels: [{gte: 3, points: 8}]}}"  # misspelt input
+    criteria[f"{maximum}8"] = "sáu"
     workbook["Chỉ tiêu"]["B13"] = "money"
     workbook.save(tmp_path / "draft.xlsx")
     with pytest.raises(WorkbookError) as raised:
@@ -59,17 +69,17 @@ def test_an_authored_set_is_validated_with_cell_references(catalog: Catalog, tmp
     problems = [str(p) for p in raised.value.problems]
     assert "draft.xlsx: Chỉ tiêu!B13 (inputs[9].type): Must be one of: number, integer, percent, boolean, choice, " \
            "set, text." in problems
-    assert "draft.xlsx: Tiêu chí!G8 (groups[0].criteria[4].max_points): Not a valid number." in problems
-    assert len(problems) == 2  # structure first; the rules are checked once the structure is valid
+    assert f"draft.xlsx: Tiêu chí!{maximum}8 (groups[0].criteria[4].max_points): Not a valid number." in problems
+    assert all(p.startswith("draft.xlsx: ") and "!" in p.split(" (")[0] for p in problems)  # each names its cell
     workbook["Chỉ tiêu"]["B13"] = "number"
-    criteria["G8"] = 5
+    criteria[f"{maximum}8"] = 5
     workbook.save(tmp_path / "draft.xlsx")
     with pytest.raises(WorkbookError) as raised:
         import_criteria_book(tmp_path / "draft.xlsx", catalog)
     problems = [str(p) for p in raised.value.problems]
-    assert "draft.xlsx: Tiêu chí!H4 (groups[0].criteria[0].score.bands.levels[0].points): must be ≤ max_points " \
-           "(15)" in problems
-    assert any(p.startswith("draft.xlsx: Tiêu chí!H6 (groups[0].criteria[2].score.bands.of): unknown input "
+    assert f"draft.xlsx: Tiêu chí!{score}4 (groups[0].criteria[0].score.bands.levels[0].points): must be ≤ " \
+           "max_points (15)" in problems
+    assert any(p.startswith(f"draft.xlsx: Tiêu chí!{score}6 (groups[0].criteria[2].score.bands.of): unknown input "
                             "'productivty' (did you mean 'productivity'?)") for p in problems)
 
 

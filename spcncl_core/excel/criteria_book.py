@@ -50,9 +50,12 @@ TABLES: tuple[tuple[str, str, list[tuple[str, str]]], ...] = (  # sheet, documen
     ("Điều kiện", "prerequisites", [("id", "Mã"), ("title.vi", "Điều kiện"), ("title.en", "Điều kiện (tiếng Anh)"),
                                     ("rule{}", "Quy tắc")]),
 )
+GROUPS = "Nhóm"
+GROUP_COLUMNS = [("id", "Mã nhóm"), ("parent", "Thuộc nhóm"), ("title.vi", "Tên nhóm"),
+                 ("title.en", "Tên nhóm (tiếng Anh)"), ("max_points", "Điểm tối đa (nếu khai báo)"),
+                 ("cap", "Giới hạn ở điểm tối đa")]
 CRITERIA = "Tiêu chí"
-CRITERIA_COLUMNS = [("group", "Nhóm"), ("group_title.vi", "Tên nhóm"), ("group_title.en", "Tên nhóm (tiếng Anh)"),
-                    ("id", "Mã"), ("title.vi", "Tiêu chí"), ("title.en", "Tiêu chí (tiếng Anh)"),
+CRITERIA_COLUMNS = [("group", "Nhóm"), ("id", "Mã"), ("title.vi", "Tiêu chí"), ("title.en", "Tiêu chí (tiếng Anh)"),
                     ("max_points", "Điểm tối đa"), ("score{}", "Cách tính điểm"), ("guidance.vi", "Hướng dẫn chấm")]
 PARTS = ("inputs", "derived", "prerequisites", "groups", "extends", "remove")
 
@@ -102,18 +105,47 @@ def write_criteria_book(criteria_set: CriteriaSet, target: str | Path | BinaryIO
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 22, 90, 30
     print_setup(ws)
     for sheet, part, columns in TABLES:
-        _table(workbook, sheet, columns, document.get(part) or [], {})
-    rows_out = []
-    described = {c.id: c.description for c in criteria_set.criteria}
+        items = document.get(part) or []
+        _table(workbook, sheet, _columns(columns, items), items, {})
+    groups: list[dict[str, Any]] = []
+    criteria: list[dict[str, Any]] = []
+
+    def walk(group: Mapping[str, Any], parent: str | None) -> None:
+        groups.append({**{k: v for k, v in group.items() if k not in ("criteria", "groups")}, "parent": parent})
+        criteria.extend({**c, "group": group.get("id")} for c in group.get("criteria", []))
+        for sub in group.get("groups", []):
+            walk(sub, group.get("id"))
+
     for group in document.get("groups", []):
-        for criterion in group.get("criteria", []):
-            row = dict(criterion)
-            row["group"], row["group_title"] = group.get("id"), group.get("title")
-            rows_out.append(row)
-    _table(workbook, CRITERIA, CRITERIA_COLUMNS, rows_out, described)
+        walk(group, None)
+    _table(workbook, GROUPS, _columns(GROUP_COLUMNS, groups), groups, {})
+    described = {c.id: c.description for c in criteria_set.criteria}
+    _table(workbook, CRITERIA, _columns(CRITERIA_COLUMNS, criteria), criteria, described)
     write_meta(workbook, KIND, {"criteria_set": criteria_set.id, "content_hash": criteria_set.content_hash})
     workbook.save(target)
     return target
+
+
+def _columns(preferred: list[tuple[str, str]], items: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The preferred columns, then a column for every other key the items use (a mapping of texts: one column per
+    language; a list of plain values: `key[]`; anything else nested: `key{}`)."""
+    columns = list(preferred)
+    known = {k.rstrip("[]{}") for k, _ in columns}
+    for item in items:
+        for key, value in item.items():
+            if isinstance(value, Mapping) and all(not isinstance(v, (Mapping, list)) for v in value.values()):
+                names = [f"{key}.{sub}" for sub in value]
+            elif isinstance(value, list) and all(not isinstance(v, (Mapping, list)) for v in value):
+                names = [f"{key}[]"]
+            elif isinstance(value, (Mapping, list)):
+                names = [f"{key}{{}}"]
+            else:
+                names = [key]
+            for name in names:
+                if name.rstrip("[]{}") not in known:
+                    known.add(name.rstrip("[]{}"))
+                    columns.append((name, name))
+    return columns
 
 
 def _table(workbook: Any, sheet: str, columns: list[tuple[str, str]], items: list[Mapping[str, Any]],
@@ -223,27 +255,44 @@ def read_criteria_book(path: str | Path, problems: list[Problem], limits: Limits
         items = _read_table(grids.get(sheet) or [], sheet, part, source, cells, problems)
         if items:
             document[part] = items
+    group_rows = _read_table(grids.get(GROUPS) or [], GROUPS, "group_rows", source, cells, problems)
     criteria = _read_table(grids.get(CRITERIA) or [], CRITERIA, "criteria", source, cells, problems)
-    groups: list[dict[str, Any]] = []
+    tree: list[dict[str, Any]] = []
+    paths: dict[str, str] = {}
+    by_id: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(group_rows):
+        parent = row.pop("parent", None)
+        group = {**row, "criteria": []}
+        siblings = tree if parent is None else by_id.get(str(parent), {}).setdefault("groups", [])
+        if parent is not None and str(parent) not in by_id:
+            problems.append(Problem(f"{source}: {cells.get(f'group_rows[{i}].parent', GROUPS)}",
+                                    f"unknown group '{parent}': list a group before its sub-groups"))
+            continue
+        path = f"groups[{len(siblings)}]" if parent is None else f"{paths[str(parent)]}.groups[{len(siblings)}]"
+        siblings.append(group)
+        by_id[str(group.get("id"))] = group
+        paths[str(group.get("id"))] = path
+        _move(cells, f"group_rows[{i}]", path)
     for i, item in enumerate(criteria):
         group_id = item.pop("group", None)
-        group_title = item.pop("group_title", None)
-        row_cell = cells.pop(f"criteria[{i}]", None)
-        if not groups or groups[-1]["id"] != group_id:
-            groups.append({"id": group_id, "title": group_title or {}, "criteria": []})
-            g = len(groups) - 1
-            if row_cell:
-                cells[f"groups[{g}]"] = row_cell
-                cells[f"groups[{g}].title"] = row_cell
-        g, c = len(groups) - 1, len(groups[-1]["criteria"])
-        for key in [k for k in cells if k.startswith(f"criteria[{i}].")]:
-            cells[f"groups[{g}].criteria[{c}]" + key[len(f"criteria[{i}]"):]] = cells.pop(key)
-        if row_cell:
-            cells[f"groups[{g}].criteria[{c}]"] = row_cell
-        groups[-1]["criteria"].append(item)
-    document["groups"] = groups
-    cells.setdefault("groups", f"{CRITERIA}!A4")
+        group = by_id.get(str(group_id))
+        if group is None:
+            problems.append(Problem(f"{source}: {cells.get(f'criteria[{i}].group', CRITERIA)}",
+                                    f"unknown group '{group_id}': list it on the sheet “{GROUPS}”"))
+            continue
+        _move(cells, f"criteria[{i}]", f"{paths[str(group_id)]}.criteria[{len(group['criteria'])}]")
+        group["criteria"].append(item)
+    for group in by_id.values():
+        if not group["criteria"] and group.get("groups"):
+            del group["criteria"]
+    document["groups"] = tree
+    cells.setdefault("groups", f"{GROUPS}!A4")
     return document, cells
+
+
+def _move(cells: dict[str, str], old: str, new: str) -> None:
+    for key in [k for k in cells if k == old or k.startswith(old + ".")]:
+        cells[new + key[len(old):]] = cells.pop(key)
 
 
 def _read_table(grid: list[tuple[Any, ...]], sheet: str, part: str, source: str, cells: dict[str, str],
