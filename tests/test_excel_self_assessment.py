@@ -21,7 +21,8 @@ from spcncl_core.excel.self_assessment import SHEET, write_self_assessment
 from spcncl_core.services import audit, dossiers, rounds, screening
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples" / "dossiers").iterdir())
+EXAMPLES = sorted([*(ROOT / "examples" / "dossiers").iterdir(),
+                   *(ROOT / "examples" / "spcncl-national" / "dossiers").glob("*.yaml")])
 
 
 def test_template_content_validations_locks_and_metadata(catalog: Catalog, tmp_path: Path) -> None:
@@ -136,6 +137,9 @@ def _agree(cset: Any, dossier: Any, catalog: Catalog, models: dict[str, Any],
             (criterion.id, criterion.explanation)
     assert _number(computed(meta["total"])) == evaluation.total.normalize()
     assert result == ("ĐẠT" if evaluation.passed else "KHÔNG ĐẠT")
+    if "class" in meta:
+        label = evaluation.result_class.label["vi"] if evaluation.result_class else ""
+        assert computed(meta["class"]) == label
 
 
 def test_a_filled_self_assessment_imports_to_the_engines_result(session: Any, catalog: Catalog,

@@ -190,19 +190,26 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
 
     row = _section(ws, row + 1, "E. TIÊU CHÍ CHẤM ĐIỂM",
                    ["Mã", "Tiêu chí", "Điểm tối đa", "Điểm ước tính", "Điểm tự chấm", "Cách tính"])
-    totals: dict[str, str] = {}
-    for group in criteria_set.groups:
+    at_criterion = criteria_set.rounding.at == "criterion"
+    places = criteria_set.rounding_places
+    criterion_cells: dict[str, str] = {}
+    group_cells: dict[str, str] = {}
+
+    def write_group(group: Any, depth: int) -> str:
+        nonlocal row
         group_row = row
+        indent = "    " * depth
         put_text(ws, row, 1, group.id, font=HEADER, fill=GROUP_FILL)
-        put_text(ws, row, 2, _label(group.title, group.id), font=HEADER, fill=GROUP_FILL)
+        put_text(ws, row, 2, indent + _label(group.title, group.id)
+                 + (f" (tối đa {show(group.max_points)})" if group.cap else ""), font=HEADER, fill=GROUP_FILL)
         put(ws, row, 3, group.max_points, POINTS, font=HEADER, fill=GROUP_FILL)
         row += 1
-        first = row
+        parts, own_parts = [], []
         for criterion in group.criteria:
             self_cell = f"E{row}"
             formula = estimate.criterion_formula(criterion, cells, self_cell)
             put_text(ws, row, 1, criterion.id)
-            put_text(ws, row, 2, _label(criterion.title, criterion.id)).alignment = WRAP
+            put_text(ws, row, 2, indent + _label(criterion.title, criterion.id)).alignment = WRAP
             fit(ws, row, _label(criterion.title, criterion.id), WIDTHS[1])
             put(ws, row, 3, criterion.max_points, POINTS)
             if formula:
@@ -217,23 +224,47 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
             fit(ws, row, how, WIDTHS[5])
             meta["self"][criterion.id] = self_cell
             meta["estimate"][criterion.id] = f"D{row}"
-            totals[criterion.id] = f"D{row}"
+            criterion_cells[criterion.id] = f"D{row}"
+            parts.append(f"ROUND(D{row},{places})" if at_criterion else f"D{row}")
+            own_parts.append(f"E{row}")
             row += 1
-        put_formula(ws, group_row, 4, f"SUM(D{first}:D{row - 1})", POINTS, font=HEADER, fill=GROUP_FILL)
-        put_formula(ws, group_row, 5, f"SUM(E{first}:E{row - 1})", POINTS, font=HEADER, fill=GROUP_FILL)
+        for sub in group.groups:
+            parts.append(write_group(sub, depth + 1))
+            own_parts.append(f"E{group_cells[sub.id][1:]}")
+        put_formula(ws, group_row, 4, estimate.group_formula(group, parts), POINTS, font=HEADER, fill=GROUP_FILL)
+        put_formula(ws, group_row, 5, "+".join(own_parts) or "0", POINTS, font=HEADER, fill=GROUP_FILL)
         put(ws, group_row, 6, None, fill=GROUP_FILL)
+        group_cells[group.id] = f"D{group_row}"
+        meta["groups"][group.id] = f"D{group_row}"
+        return f"D{group_row}"
+
+    meta["groups"] = {}
+    tops = [write_group(group, 0) for group in criteria_set.groups]
 
     passed = [f'{c}="Đạt"' for c in prerequisite_cells]
     eligible = f"AND({','.join(passed)})" if passed else "TRUE"
     total_row, result_row = row + 1, row + 2
+    total_exact = "+".join(tops) or "0"
     put_text(ws, total_row, 2, "TỔNG ĐIỂM ƯỚC TÍNH", font=HEADER)
     put(ws, total_row, 3, criteria_set.total_points, POINTS, font=HEADER)
-    put_formula(ws, total_row, 4, f'IF({eligible},{estimate.rounded_total(totals, criteria_set.rounding_places)},"")',
-                POINTS, font=HEADER, fill=ESTIMATE_FILL)
-    put_text(ws, result_row, 2, f"KẾT QUẢ ƯỚC TÍNH (đạt khi tổng {criteria_set.pass_rule})", font=HEADER)
-    put_formula(ws, result_row, 4, f'IF({eligible},IF({estimate.pass_formula(criteria_set, f"D{total_row}")},'
-                                   f'"ĐẠT","KHÔNG ĐẠT"),"KHÔNG ĐỦ ĐIỀU KIỆN")', font=HEADER, fill=ESTIMATE_FILL)
+    shown_total = total_exact if at_criterion else f"ROUND({total_exact},{places})"
+    put_formula(ws, total_row, 4, f'IF({eligible},{shown_total},"")', POINTS, font=HEADER, fill=ESTIMATE_FILL)
+    total = f"D{total_row}"
+    rule = estimate.pass_formula(criteria_set, total, group_cells, criterion_cells)
+    classes = estimate.class_formulas(criteria_set, total)
+    checks = [c for c in (rule, classes[1] if classes else None) if c]
+    verdict = f"AND({','.join(checks)})" if checks else "FALSE"
+    put_text(ws, result_row, 2, f"KẾT QUẢ ƯỚC TÍNH (đạt khi {criteria_set.pass_rule.describe()}"
+                                + ("; hạng được công nhận" if classes else "") + ")", font=HEADER)
+    put_formula(ws, result_row, 4, f'IF({eligible},IF({verdict},"ĐẠT","KHÔNG ĐẠT"),"KHÔNG ĐỦ ĐIỀU KIỆN")',
+                font=HEADER, fill=ESTIMATE_FILL)
     ws.merge_cells(start_row=result_row, start_column=4, end_row=result_row, end_column=5)
+    extra: dict[str, str] = {}
+    if classes:
+        class_row = result_row + 1
+        put_text(ws, class_row, 2, "HẠNG ƯỚC TÍNH", font=HEADER)
+        put_formula(ws, class_row, 4, f'IF({eligible},{classes[0]},"")', font=HEADER, fill=ESTIMATE_FILL)
+        extra["class"] = f"D{class_row}"
 
     put_text(ws, summary_row, 2, "Tổng điểm ước tính", font=WARNING)
     put_formula(ws, summary_row, 4, f"D{total_row}", POINTS, font=WARNING, fill=ESTIMATE_FILL)
@@ -247,7 +278,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     write_meta(workbook, KIND, {
         "criteria_set": criteria_set.id, "content_hash": criteria_set.content_hash,
         "jurisdiction": criteria_set.jurisdiction, "year": str(year), "sheet": SHEET,
-        "cells": meta, "total": f"D{total_row}", "result": f"D{result_row}"})
+        "cells": meta, "total": f"D{total_row}", "result": f"D{result_row}", **extra})
     lock_structure(workbook)
     workbook.active = workbook.sheetnames.index(SHEET)
     workbook.save(target)
