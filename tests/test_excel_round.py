@@ -25,6 +25,7 @@ from spcncl_core.excel.dossier_import import import_bulk
 from spcncl_core.excel.results_book import write_results_book
 from spcncl_core.excel.working_sheet import write_working_sheet
 from spcncl_core.services import audit, results, rounds, scoring, screening
+from spcncl_core.services import dossiers as dossiers_service
 
 SMALL = dict(enterprises=6, eligible=8, recognised=6, ineligible=2, members=5, high_tech=2)
 
@@ -262,3 +263,42 @@ def test_results_workbook(session: Any, catalog: Catalog, tmp_path: Path) -> Non
     summary = [r for r in workbook["Tổng hợp"].iter_rows(values_only=True) if r[0] == "Cộng"]
     assert summary[0][1:5] == (len(stored), sum(r.eligible for _, r in stored), len(passed),
                                sum(r.top for _, r in stored))
+
+
+def test_a_star_rated_round_with_nested_groups(session: Any, catalog: Catalog, tmp_path: Path) -> None:
+    """The OCOP example set (sub-groups, caps, star classes) through the bulk sheet and the working group's sheet."""
+    from spcncl_core.dossier import read_dossier_file
+
+    users = people(session)
+    round_ = rounds.create_round(session, users["admin"], catalog, "ocop", 2024, "OCOP 2024 (thử)")
+    session.commit()
+    root = Path(__file__).resolve().parent.parent / "examples" / "spcncl-national" / "dossiers"
+    files = sorted(root.glob("ocop-*.yaml"))
+    rows = [{"enterprise_code": f"OC{i}", "enterprise_name": f"Hộ {i} (synthetic)", "product_name": f"SP {i}",
+             "inputs": dict(read_dossier_file(f).dossier.inputs)} for i, f in enumerate(files)]
+    path = write_bulk(catalog, "ocop", 2024, tmp_path / "ocop.xlsx", rows=rows, blank_rows=0)
+    import_bulk(session, users["secretariat"], catalog, round_, path)
+    rounds.open_screening(session, users["secretariat"], round_)
+    for dossier in session.scalars(select(Dossier).where(Dossier.round_id == round_.id)):
+        if screening.screen(session, users["secretariat"], catalog, dossier):
+            screening.preliminary_scores(session, users["secretariat"], catalog, dossier)
+    session.commit()
+    written = write_working_sheet(session, catalog, round_, tmp_path / "ws.xlsx")
+    ws = openpyxl.load_workbook(written)["Sơ bộ food"]
+    header = [c.value for c in ws[5]]
+    cset = catalog.get("ocop-2024")
+    assert [h.split("\n")[0] for h in header if h and "\n" in h and not h.startswith("Cộng")] == [
+        c.id for c in cset.criteria]  # every criterion of every sub-group
+    assert "Phân hạng" in header
+    checked = 0
+    for row in ws.iter_rows(min_row=6, values_only=True):
+        if not row[1] or not str(row[1]).startswith("OCOP-"):
+            continue
+        checked += 1
+        dossier = dossiers_service.get(session, round_, row[1])
+        evaluation = screening.engine_evaluation(session, catalog, dossier)
+        if evaluation.eligible:
+            assert Decimal(str(row[header.index("Tổng điểm")])) == evaluation.total
+            assert row[header.index("Phân hạng")] == (evaluation.result_class.label["vi"] if evaluation.result_class
+                                                      else None)
+    assert checked == len(files)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.models import Dossier, Publication, RecognitionDecision, Result, Round
+from spcncl_core.engine.outcome import classify
 from spcncl_core.excel.layout import (
     GROUP_FILL,
     HEADER,
@@ -37,10 +38,12 @@ from spcncl_core.excel.round_data import round_results, round_sets
 KIND = "results"
 
 
-def _class_of(result: Result) -> str | None:
-    # result classes (xếp loại) are stored by criteria sets that define them; older results have none
-    value = getattr(result, "result_class", None)
-    return None if value is None else str(value)
+def _class_of(result: Result, cset: Any) -> str | None:
+    """The result class (hạng) of a stored total, by the set's classes (the engine's `classify`); None without."""
+    if cset is None or not cset.classes or result.total is None:
+        return None
+    found = classify(cset.classes, result.total)
+    return (found.label.get("vi") or found.id) if found is not None else ""
 
 
 def write_results_book(session: Session, catalog: Catalog, round_: Round, target: str | Path | BinaryIO,
@@ -83,10 +86,11 @@ def _ranking(workbook: Any, round_: Round, sets: dict[str, Any], rows: list[tupl
         for g in cset.groups:
             if g.id not in group_ids:
                 group_ids.append(g.id)
-            criterion_ids += [c.id for c in g.criteria if c.id not in criterion_ids]
-    has_class = any(_class_of(r) for _, r in rows)
+            criterion_ids += [c.id for c in g.all_criteria() if c.id not in criterion_ids]
+    classes = {d.id: _class_of(r, sets.get(d.product_group or "")) for d, r in rows}
+    has_class = any(c is not None for c in classes.values())
     fixed = ["Hạng", "Số hồ sơ", "Sản phẩm", "Doanh nghiệp", "Nhóm sản phẩm", "Ngành", "Quận, huyện"]
-    tail = ["Tổng điểm", "Kết quả"] + (["Xếp loại"] if has_class else []) + ["Top", "Ghi chú"]
+    tail = ["Tổng điểm", "Kết quả"] + (["Phân hạng"] if has_class else []) + ["Top", "Ghi chú"]
     headers = fixed + [f"Cộng {g}" for g in group_ids] + criterion_ids + tail
     titles(ws, [f"KẾT QUẢ ĐÁNH GIÁ, XẾP HẠNG — {round_.title}",
                 "Điểm là điểm của Hội đồng (trung bình theo quy tắc của bộ tiêu chí), làm tròn 2 chữ số thập phân",
@@ -112,7 +116,7 @@ def _ranking(workbook: Any, round_: Round, sets: dict[str, Any], rows: list[tupl
         put_text(ws, r, j + 1, _verdict(result))
         k = j + 2
         if has_class:
-            put_text(ws, r, k, _class_of(result) or "")
+            put_text(ws, r, k, classes[dossier.id] or "")
             k += 1
         put_text(ws, r, k, "TOP" if result.top else "")
         put_text(ws, r, k + 1, result.tie_break or "")

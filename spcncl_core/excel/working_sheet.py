@@ -56,9 +56,13 @@ def write_working_sheet(session: Session, catalog: Catalog, round_: Round, targe
     for group, cset in sets.items():
         ws = workbook.create_sheet(f"Sơ bộ {group}"[:31])
         columns: list[tuple[str, Any]] = []  # ("criterion", Criterion) | ("subtotal", Group)
-        for g in cset.groups:
-            columns += [("criterion", c) for c in g.criteria] + [("subtotal", g)]
+        starts: dict[str, int] = {}
+        for g in cset.groups:  # top-level groups; a sub-group's criteria in their group's block
+            starts[g.id] = len(columns)
+            columns += [("criterion", c) for c in g.all_criteria()] + [("subtotal", g)]
         tail = ["Tổng điểm", "Kết quả", "Top", "Trạng thái", "Điều kiện tiên quyết không đạt"]
+        if cset.classes:
+            tail.insert(2, "Phân hạng")
         width = len(FIXED) + len(columns) + len(tail)
         titles(ws, [f"BẢNG TÍNH ĐIỂM SƠ BỘ CỦA TỔ CÔNG TÁC — {round_.title}",
                     f"{cset.label('vi')} ({cset.id}); nhóm sản phẩm {group}; đạt khi tổng {cset.pass_rule}; "
@@ -76,8 +80,8 @@ def write_working_sheet(session: Session, catalog: Catalog, round_: Round, targe
                 ws.cell(5, j).fill = GROUP_FILL
         header_row(ws, 5, tail, start=first + len(columns))
         for g in cset.groups:
-            start = first + next(i for i, (w, it) in enumerate(columns) if w == "criterion" and it.group == g.id)
-            put_text(ws, 4, start, f"{g.id} – {g.title.get('vi', g.id)}", font=HEADER, fill=GROUP_FILL)
+            put_text(ws, 4, first + starts[g.id], f"{g.id} – {g.title.get('vi', g.id)}", font=HEADER,
+                     fill=GROUP_FILL)
         ws.row_dimensions[5].height = 75
         rows = sorted((d for d in dossiers if d.product_group == group),
                       key=lambda d: (places[d.number].position if d.number in places else 10**9, d.number))
@@ -104,6 +108,10 @@ def write_working_sheet(session: Session, catalog: Catalog, round_: Round, targe
             put(ws, r, j, evaluation.total, POINTS, font=HEADER)
             verdict = ("Đạt" if evaluation.passed else "Không đạt") if evaluation.eligible else "Không đủ điều kiện"
             put_text(ws, r, j + 1, verdict)
+            if cset.classes:
+                found = evaluation.result_class
+                put_text(ws, r, j + 2, (found.label.get("vi") or found.id) if found is not None else "")
+                j += 1
             put_text(ws, r, j + 2, "TOP" if place and place.top else "")
             put_text(ws, r, j + 3, STATE_LABELS_VI.get(dossier.state, dossier.state))
             failed = "; ".join(f"{p.id}: {p.message}" for p in evaluation.failed_prerequisites())
@@ -117,7 +125,7 @@ def write_working_sheet(session: Session, catalog: Catalog, round_: Round, targe
         widths(ws, [6, 14, 26, 26, 14, 11])
         for j in range(first, first + len(columns)):
             ws.column_dimensions[get_column_letter(j)].width = 8
-        for j, w in enumerate([8, 12, 5, 14, 36], start=first + len(columns)):
+        for j, w in enumerate([8, 12] + ([9] if cset.classes else []) + [5, 14, 36], start=first + len(columns)):
             ws.column_dimensions[get_column_letter(j)].width = w
         freeze(ws, f"{get_column_letter(first)}6")
         if rows:
