@@ -52,7 +52,9 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 UNLOCKED = Protection(locked=False)
 
 PROVENANCE_VI = {"official": "Bảng điểm chính thức",
-                 "reconstruction": "Bảng điểm TÁI DỰNG (reconstruction) — chưa phải phụ lục chính thức"}
+                 "partly-official": "Bảng điểm MỘT PHẦN chính thức (partly official) — phần còn lại TÁI DỰNG",
+                 "reconstruction": "Bảng điểm TÁI DỰNG (reconstruction) — chưa phải phụ lục chính thức",
+                 "draft": "Bảng điểm DỰ THẢO (draft) — chưa có hiệu lực"}
 
 
 def provenance_line(sets: Iterable[CriteriaSet]) -> str:
@@ -72,7 +74,8 @@ def titles(ws: Worksheet, lines: Sequence[str], width: int) -> int:
     free row."""
     for i, line in enumerate(lines, start=1):
         cell = safe_text(ws.cell(i, 1), line)
-        cell.font = TITLE if i == 1 else (WARNING if "TÁI DỰNG" in line or "ƯỚC TÍNH" in line else SUBTITLE)
+        warn = any(word in line for word in ("TÁI DỰNG", "ƯỚC TÍNH", "DỰ THẢO", "MỘT PHẦN"))
+        cell.font = TITLE if i == 1 else (WARNING if warn else SUBTITLE)
         cell.alignment = Alignment(horizontal="left", vertical="center")
         if width > 1:
             ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=width)
