@@ -227,6 +227,10 @@ def test_limits_on_rows_and_parse_time(catalog: Catalog, tmp_path: Path) -> None
         read_grids(path, Limits(seconds=0.001))
     with pytest.raises(WorkbookError, match=r"the file is 0.0 MB; the limit is 0 MB"):
         check_upload(path, Limits(file_bytes=10))
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(WorkbookError, match=r"^workbook refused; nothing was written \(1 problem\):\n  "
+                                            r"folder: is a folder, not a file$"):
+        check_upload(tmp_path / "folder")  # the project's bounded reader answers for anything but a regular file
 
 
 def test_openpyxl_parses_through_defusedxml(catalog: Catalog, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ refused. `read_grids` also refuses a DOCTYPE before openpyxl sees the XML, so th
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 import zipfile
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spcncl_core.errors import Problem, WorkbookError
+from spcncl_core.errors import InputFileError, Problem, WorkbookError
+from spcncl_core.reading import check_regular_file
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 500
@@ -58,10 +60,11 @@ def _refuse(path: Path, message: str) -> WorkbookError:
 def check_upload(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a file that is not a plain, reasonably sized .xlsx, before any XML is parsed (WorkbookError)."""
     path = Path(path)
+    try:  # the project's bounded reader: a folder, FIFO, device or socket is refused without being opened
+        size = check_regular_file(path, max_bytes=sys.maxsize, label=path.name).st_size
+    except InputFileError as exc:
+        raise WorkbookError(exc.problems) from None
     try:
-        if not path.is_file():
-            raise _refuse(path, "not a regular file")
-        size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(8)
             ole_body = handle.read(min(size, 1024 * 1024)) if head == OLE_MAGIC else b""
