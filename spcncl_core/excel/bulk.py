@@ -80,7 +80,7 @@ def write_bulk(catalog: Catalog, jurisdiction: str, year: int, target: str | Pat
     identity_labels = {key: label + (" (*)" if required else "") for key, label, required, _ in IDENTITY_FIELDS}
     workbook = new_workbook()
     ws = workbook.create_sheet(SHEET)
-    titles(ws, [f"DANH SÁCH HỒ SƠ ĐĂNG KÝ SẢN PHẨM CÔNG NGHIỆP CHỦ LỰC — {jurisdiction.upper()} NĂM {year}",
+    titles(ws, [f"DANH SÁCH HỒ SƠ ĐĂNG KÝ — {jurisdiction.upper()} NĂM {year}",
                 "Mỗi dòng một sản phẩm; dòng 5 là mã chỉ tiêu (không sửa). Tiền: tỷ đồng; tỷ lệ: %.",
                 provenance_line(sets)], min(len(columns), 12))
     labels = []

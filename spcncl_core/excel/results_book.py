@@ -178,7 +178,7 @@ def _annex(workbook: Any, round_: Round, rows: list[tuple[Dossier, Result]], pro
         chosen = [(d, r) for d, r in rows if r.passed]
         basis = "(DỰ THẢO — chưa có quyết định công nhận)"
     _simple_sheet(workbook, "Phụ lục quyết định", [
-        "PHỤ LỤC", f"DANH SÁCH SẢN PHẨM CÔNG NGHIỆP CHỦ LỰC NĂM {round_.year}", basis, provenance],
+        "PHỤ LỤC", f"DANH SÁCH SẢN PHẨM ĐƯỢC CÔNG NHẬN — {round_.title}", basis, provenance],
         ["STT", "Tên sản phẩm", "Doanh nghiệp", "Địa chỉ", "Top"],
         [[i, d.product.name, d.product.enterprise.name, d.product.enterprise.address or
           d.product.enterprise.district or "", "TOP" if r.top else ""] for i, (d, r) in enumerate(chosen, start=1)],

@@ -99,7 +99,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     ws = workbook.create_sheet(SHEET)
     widths(ws, WIDTHS)
     row = titles(ws, [
-        "BẢNG TỰ ĐÁNH GIÁ SẢN PHẨM CÔNG NGHIỆP CHỦ LỰC",
+        "BẢNG TỰ ĐÁNH GIÁ SẢN PHẨM",
         f"{criteria_set.label('vi')} ({criteria_set.id}) — năm xét chọn {year}",
         provenance_line([criteria_set]),
         "ĐIỂM ƯỚC TÍNH chỉ để tham khảo: khi tiếp nhận hồ sơ, điểm được tính lại theo bộ tiêu chí.",
@@ -254,8 +254,9 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     classes = estimate.class_formulas(criteria_set, total)
     checks = [c for c in (rule, classes[1] if classes else None) if c]
     verdict = f"AND({','.join(checks)})" if checks else "FALSE"
-    put_text(ws, result_row, 2, f"KẾT QUẢ ƯỚC TÍNH (đạt khi {criteria_set.pass_rule.describe()}"
-                                + ("; hạng được công nhận" if classes else "") + ")", font=HEADER)
+    when = [criteria_set.pass_rule.describe()] if rule else []
+    when += ["hạng được công nhận"] if classes else []
+    put_text(ws, result_row, 2, f"KẾT QUẢ ƯỚC TÍNH (đạt khi {'; '.join(when) or 'không có quy tắc'})", font=HEADER)
     put_formula(ws, result_row, 4, f'IF({eligible},IF({verdict},"ĐẠT","KHÔNG ĐẠT"),"KHÔNG ĐỦ ĐIỀU KIỆN")',
                 font=HEADER, fill=ESTIMATE_FILL)
     ws.merge_cells(start_row=result_row, start_column=4, end_row=result_row, end_column=5)
