@@ -64,22 +64,22 @@ def check_upload(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
         size = check_regular_file(path, max_bytes=sys.maxsize, label=path.name).st_size
     except InputFileError as exc:
         raise WorkbookError(exc.problems) from None
+    if size > limits.file_bytes:
+        raise _refuse(path, f"the file is {size / 1048576:.1f} MB; the limit is {limits.file_bytes // 1048576} MB")
     try:
         with path.open("rb") as handle:
             head = handle.read(8)
             ole_body = handle.read(min(size, 1024 * 1024)) if head == OLE_MAGIC else b""
     except OSError as exc:
         raise _refuse(path, f"cannot read the file: {exc.strerror or exc}") from None
-    if size > limits.file_bytes:
-        raise _refuse(path, f"the file is {size / 1048576:.1f} MB; the limit is {limits.file_bytes // 1048576} MB")
     if head == OLE_MAGIC:
         if ENCRYPTED_MARK in ole_body:
             raise _refuse(path, "the workbook is encrypted (password-protected): remove the password, then "
                                 f"{SAVE_AS}")
         raise _refuse(path, f"an old Excel 97–2003 workbook (.xls) is not accepted: {SAVE_AS}")
     if not head.startswith(b"PK\x03\x04"):
-        kind = "a CSV or text file" if _looks_textual(head) else "not an Excel workbook"
-        raise _refuse(path, f"{kind}, not an Excel workbook (.xlsx): {SAVE_AS}")
+        kind = "a CSV or text file, not" if _looks_textual(head) else "not"
+        raise _refuse(path, f"{kind} an Excel workbook (.xlsx): {SAVE_AS}")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -103,7 +103,7 @@ def check_upload(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
                 raise _refuse(path, f"a macro-enabled workbook (.xlsm) is not accepted: {SAVE_AS} without macros")
             if XLSX_MAIN.encode() not in types:
                 raise _refuse(path, f"not an Excel workbook (.xlsx) (a template or another Office format): {SAVE_AS}")
-            for member in members:
+            for member in members:  # a clear message first; defusedxml refuses entities wherever they hide
                 if member.filename.endswith((".xml", ".rels", ".vml")):
                     with archive.open(member) as part:
                         start = part.read(2048)
