@@ -7,6 +7,7 @@ happens whole or not at all), and writes one audit entry per record it changes, 
 
     rounds        creating a round, its phases, choosing and locking its criteria sets, opening scoring
     dossiers      registering, submitting and moving dossiers through their states
+    registration  registering many dossiers at once (Excel imports), checked first, written in bulk
     screening     prerequisites and their overrides; preliminary scores
     scoring       council members, assignments, conflicts, scoring forms, coverage
     results       aggregation, ranking, Top N, triangulation
