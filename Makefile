@@ -11,7 +11,7 @@ $(STAMP): $(DEPS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spcncl needs Python 3.11 or newer (set PYTHON=python3.11 …)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,postgresql]' -e ./examples/spcncl-hue
+	$(BIN)/python -m pip install --quiet -e '.[admin,test,postgresql]' -e ./examples/spcncl-hue
 	@touch $@
 
 install: $(STAMP)

@@ -1,0 +1,38 @@
+"""back office: users' language, folded name keys for accent-insensitive search
+
+Revision ID: 0004
+Revises: 0001
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from spcncl_core.search import fold
+
+revision = '0004'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column('user_account', sa.Column('language', sa.String(length=10), nullable=True))
+    for table in ('enterprise', 'product'):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column('name_key', sa.String(length=300), nullable=False, server_default=''))
+            batch.create_index(f'ix_{table}_name_key', ['name_key'])
+        connection = op.get_bind()
+        rows = connection.execute(sa.text(f'SELECT id, name FROM {table}')).all()
+        for row_id, name in rows:
+            connection.execute(sa.text(f'UPDATE {table} SET name_key = :key WHERE id = :id'),
+                               {'key': fold(name), 'id': row_id})
+
+
+def downgrade() -> None:
+    for table in ('product', 'enterprise'):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_index(f'ix_{table}_name_key')
+            batch.drop_column('name_key')
+    with op.batch_alter_table('user_account') as batch:
+        batch.drop_column('language')
