@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import flash, has_app_context, redirect, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -81,7 +81,7 @@ class DossierView(StaffModelView):
     column_searchable_list = ("number", "product.name_key", "product.enterprise.name_key",
                               "product.enterprise.code")
     column_filters = (
-        FilterEqual(column=Dossier.round_id, name=_l("Round"), options=_rounds),
+        IntEqualFilter(column=Dossier.round_id, name=_l("Round"), options=_rounds),
         FilterEqual(column=Dossier.product_group, name=_l("Product group"),
                     options=lambda: [(g, group_label(g)) for g in ("standard", "high-tech")]),
         FilterEqual(column=Dossier.state, name=_l("State"), options=lambda: [(s, state_label(s)) for s in STATES]),
