@@ -361,3 +361,20 @@ def test_changing_ones_password_signs_out_other_sessions(engine: Any, session: A
     assert second.get("/admin/dossiers/").status_code == 302
     fresh = client_for(engine, catalog)
     assert sign_in(fresh, "viewer", "mật-khẩu-mới-1").status_code == 302
+
+
+def test_every_string_of_the_back_office_has_its_vietnamese_translation() -> None:
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "admin_app"
+    with (root / "translations" / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="vi")
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    found = {message if isinstance(message, str) else message[0]
+             for _file, _line, message, _comments, _context in extract_from_dir(
+                 str(root), method_map, keywords={"_": None, "_l": None, "gettext": None, "lazy_gettext": None})}
+    missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
+    assert not missing, f"add to admin_app/translations/vi/LC_MESSAGES/messages.po: {missing}"

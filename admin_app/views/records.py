@@ -74,7 +74,7 @@ class DossierView(StaffModelView):
     column_labels = {"number": _l("Dossier"), "product.name": _l("Product"), "product.enterprise.name":
                      _l("Enterprise"), "round.year": _l("Year"), "product_group": _l("Product group"),
                      "state": _l("State"), "product.enterprise.district": _l("District"),
-                     "submitted_at": _l("Submitted")}
+                     "submitted_at": _l("Submitted on")}
     column_sortable_list = ("number", ("product.name", "product.name"), ("product.enterprise.name",
                             "product.enterprise.name"), ("round.year", "round.year"), "product_group", "state",
                             "submitted_at")
