@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .views import register_views
     from .views.home import HomeView
 
-    admin = Admin(app, name=str(_l("Key industrial products")), theme=Bootstrap4Theme(swatch="default"),
+    admin = Admin(app, name=str(_l("Key industrial products")), theme=Bootstrap4Theme(swatch="default", fluid=True),
                   index_view=HomeView(name=_l("Home"), url="/admin", endpoint="admin"))
     register_views(admin, db)
     app.extensions["spcncl_catalog"].pm.hook.register_admin_views(admin=admin, db=db)

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from .i18n import fmt_number
+
 W, H, PAD = 640, 220, 36
 
 
@@ -34,7 +36,7 @@ def histogram(totals: Sequence[Decimal], pass_mark: Decimal | None, title: str, 
         x = PAD + (W - 2 * PAD) * float(pass_mark / top)
         parts.append(f'<line x1="{x:.1f}" y1="{PAD - 8}" x2="{x:.1f}" y2="{H - PAD}" stroke="#c0392b" '
                      f'stroke-width="2" stroke-dasharray="4 3"/><text x="{x + 4:.1f}" y="{PAD}" class="s" '
-                     f'fill="#c0392b">{pass_mark}</text>')
+                     f'fill="#c0392b">{fmt_number(pass_mark)}</text>')
     return _svg(parts)
 
 
@@ -43,22 +45,23 @@ def bars(rows: Sequence[tuple[str, Decimal, Decimal]], title: str, legend: tuple
     if not rows:
         return Markup("")
     peak = max(float(m) for _, _, m in rows) or 1.0
-    height = PAD + 22 * len(rows) + 20
+    top = PAD + 10
+    height = top + 22 * len(rows) + 10
     parts = [f'<text x="{PAD}" y="16" class="t">{escape(title)}</text>',
-             f'<rect x="{W - 230}" y="6" width="10" height="10" fill="#d5dde8"/>'
-             f'<text x="{W - 216}" y="15" class="s">{escape(legend[1])}</text>'
-             f'<rect x="{W - 130}" y="6" width="10" height="10" fill="#2e8b57"/>'
-             f'<text x="{W - 116}" y="15" class="s">{escape(legend[0])}</text>']
-    span = W - 2 * PAD - 60
+             f'<rect x="{PAD + 56}" y="24" width="10" height="10" fill="#2e8b57"/>'
+             f'<text x="{PAD + 70}" y="33" class="s">{escape(legend[0])}</text>'
+             f'<rect x="{PAD + 156}" y="24" width="10" height="10" fill="#d5dde8"/>'
+             f'<text x="{PAD + 170}" y="33" class="s">{escape(legend[1])}</text>']
+    span = W - 2 * PAD - 60 - 80  # room on the right for the figures
     for i, (label, value, maximum) in enumerate(rows):
-        y = PAD + i * 22
+        y = top + i * 22
         parts.append(f'<text x="{PAD + 50}" y="{y + 13}" text-anchor="end" class="s">{escape(label)}</text>')
         parts.append(f'<rect x="{PAD + 56}" y="{y}" width="{span * float(maximum) / peak:.1f}" height="16" '
                      'fill="#d5dde8"/>')
         parts.append(f'<rect x="{PAD + 56}" y="{y + 3}" width="{span * float(value) / peak:.1f}" height="10" '
-                     f'fill="#2e8b57"><title>{escape(label)}: {value} / {maximum}</title></rect>')
+                     f'fill="#2e8b57"><title>{escape(label)}: {fmt_number(value, 2)} / {fmt_number(maximum)}</title></rect>')
         parts.append(f'<text x="{PAD + 60 + span * float(maximum) / peak:.1f}" y="{y + 13}" class="s">'
-                     f'{value:.2f} / {maximum}</text>')
+                     f'{fmt_number(value, 2)} / {fmt_number(maximum)}</text>')
     return _svg(parts, height)
 
 

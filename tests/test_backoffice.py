@@ -378,3 +378,33 @@ def test_every_string_of_the_back_office_has_its_vietnamese_translation() -> Non
                  str(root), method_map, keywords={"_": None, "_l": None, "gettext": None, "lazy_gettext": None})}
     missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
     assert not missing, f"add to admin_app/translations/vi/LC_MESSAGES/messages.po: {missing}"
+
+
+def test_hook_register_admin_views_adds_a_guarded_screen(engine: Any, session: Any, catalog: Any) -> None:
+    from flask_admin import expose
+
+    from spcncl_admin.views.base import StaffView
+    from spcncl_core import hookimpl, load_catalog
+    from spcncl_core.plugins import get_plugin_manager
+
+    class Province:
+        @hookimpl
+        def register_admin_views(self, admin: Any, db: Any) -> None:
+            class Extra(StaffView):
+                @expose("/")
+                def index(self) -> str:
+                    return f"extra screen; {db.session.scalar(select(func.count()).select_from(Dossier))} dossiers"
+
+            admin.add_view(Extra(name="Extra", endpoint="extra", url="/admin/extra"))
+
+    from sqlalchemy import func
+
+    build(session, catalog, "registered")
+    pm = get_plugin_manager()
+    pm.register(Province(), name="test-province")
+    with_plugin = load_catalog(pm)
+    assert client_for(engine, with_plugin).get("/admin/extra/").status_code == 302
+    html = client_for(engine, with_plugin, "viewer").get("/admin/extra/").get_data(as_text=True)
+    assert html == "extra screen; 10 dossiers"
+    # the installed Huế example plugin adds its own page
+    assert "Thừa Thiên Huế" in client_for(engine, catalog, "viewer").get("/admin/hue/").get_data(as_text=True)
