@@ -19,7 +19,7 @@ from spcncl_core import load_catalog
 
 from . import i18n
 from .config import from_environment
-from .extensions import csrf, db, limiter, login_manager
+from .extensions import csrf, db, limiter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

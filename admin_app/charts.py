@@ -59,7 +59,8 @@ def bars(rows: Sequence[tuple[str, Decimal, Decimal]], title: str, legend: tuple
         parts.append(f'<rect x="{PAD + 56}" y="{y}" width="{span * float(maximum) / peak:.1f}" height="16" '
                      'fill="#d5dde8"/>')
         parts.append(f'<rect x="{PAD + 56}" y="{y + 3}" width="{span * float(value) / peak:.1f}" height="10" '
-                     f'fill="#2e8b57"><title>{escape(label)}: {fmt_number(value, 2)} / {fmt_number(maximum)}</title></rect>')
+                     f'fill="#2e8b57"><title>{escape(label)}: {fmt_number(value, 2)} / {fmt_number(maximum)}'
+                     '</title></rect>')
         parts.append(f'<text x="{PAD + 60 + span * float(maximum) / peak:.1f}" y="{y + 13}" class="s">'
                      f'{fmt_number(value, 2)} / {fmt_number(maximum)}</text>')
     return _svg(parts, height)

@@ -382,8 +382,8 @@ def test_every_string_of_the_back_office_has_its_vietnamese_translation() -> Non
 
 def test_hook_register_admin_views_adds_a_guarded_screen(engine: Any, session: Any, catalog: Any) -> None:
     from flask_admin import expose
-
     from spcncl_admin.views.base import StaffView
+
     from spcncl_core import hookimpl, load_catalog
     from spcncl_core.plugins import get_plugin_manager
 

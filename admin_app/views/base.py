@@ -4,6 +4,7 @@ writes switched off, accent-insensitive search, and one way to call a service an
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -117,9 +118,15 @@ class StaffModelView(_Guarded, ModelView):
         self.column_type_formatters = {**self.column_type_formatters, date: _date_formatter,
                                        datetime: _datetime_formatter}
 
+    filter_options_seconds = 60.0
+
     def _get_filter_groups(self) -> Any:
-        # filter options come from the database (rounds, sectors, districts): read them per request, not once
-        self._refresh_filters_cache()
+        # filter options come from the database (rounds, sectors, districts): Flask-Admin reads them once, when
+        # the view is built; read them again at most once a minute per process (a DISTINCT over 100,000 rows)
+        now = time.monotonic()
+        if now - getattr(self, "_options_read_at", -1e9) > self.filter_options_seconds:
+            self._refresh_filters_cache()
+            self._options_read_at = now
         return super()._get_filter_groups()
 
     def search_placeholder(self) -> str | None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import abort, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from spcncl_core.db.models import Assignment, Conflict, CouncilMember, Dossier

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from spcncl_core.db.models import Dossier, Round
@@ -119,4 +118,3 @@ class DossierPageView(StaffView):
                            lang=str(get_locale() or "vi"))
 
 
-__all__ = ["DossierPageView", "_l"]

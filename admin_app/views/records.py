@@ -10,11 +10,12 @@ from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from spcncl_core.db.models import AuditEntry, Dossier, Enterprise, Product, Round
+from spcncl_core.search import fold
 from spcncl_core.services import audit
-from spcncl_core.services.dossiers import STATE_LABELS_VI, STATES
+from spcncl_core.services.dossiers import STATES
 
 from ..extensions import db
 from .base import StaffModelView, require
@@ -45,7 +46,8 @@ class EnterpriseView(StaffModelView):
                      "sector": _l("Sector"), "ownership": _l("Ownership")}
     column_searchable_list = ("code", "name_key")
     column_sortable_list = ("code", "name", "district", "sector")
-    column_filters = (FilterEqual(column=Enterprise.district, name=_l("District"), options=_distinct(Enterprise.district)),
+    column_filters = (FilterEqual(column=Enterprise.district, name=_l("District"),
+                                  options=_distinct(Enterprise.district)),
                       FilterEqual(column=Enterprise.sector, name=_l("Sector"), options=_distinct(Enterprise.sector)))
     column_default_sort = "name"
 
@@ -63,6 +65,21 @@ class ProductView(StaffModelView):
 
 def _dossier_link(view: Any, _context: Any, model: Dossier, _name: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(url_for("dossier.page", dossier_id=model.id), model.number)
+
+
+class ProductFilter(FilterEqual):
+    """Dossiers whose product or enterprise has `column` equal to the value, as `product_id IN (…)`: no outer join,
+    so the database can start from the product or enterprise index (100,000 dossiers)."""
+
+    def __init__(self, column: Any, name: Any, options: Any) -> None:
+        super().__init__(column=Dossier.product_id, name=name, options=options)
+        self.target = column
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        products = select(Product.id)
+        if self.target.class_ is Enterprise:
+            products = products.join(Enterprise, Enterprise.id == Product.enterprise_id)
+        return query.filter(Dossier.product_id.in_(products.where(self.target == value)))
 
 
 class DossierView(StaffModelView):
@@ -85,13 +102,37 @@ class DossierView(StaffModelView):
         FilterEqual(column=Dossier.product_group, name=_l("Product group"),
                     options=lambda: [(g, group_label(g)) for g in ("standard", "high-tech")]),
         FilterEqual(column=Dossier.state, name=_l("State"), options=lambda: [(s, state_label(s)) for s in STATES]),
-        FilterEqual(column="product.sector", name=_l("Sector"), options=_distinct(Product.sector)),
-        FilterEqual(column="product.enterprise.district", name=_l("District"), options=_distinct(Enterprise.district)),
+        ProductFilter(Product.sector, _l("Sector"), _distinct(Product.sector)),
+        ProductFilter(Enterprise.district, _l("District"), _distinct(Enterprise.district)),
     )
     column_formatters = {"number": _dossier_link,
                          "state": lambda v, c, m, n: state_label(m.state),
                          "product_group": lambda v, c, m, n: group_label(m.product_group)}
     column_default_sort = ("number", False)
+    column_select_related_list = (Dossier.product, Dossier.round)
+
+    def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
+        # one indexed-table scan per term instead of an OR across three joined tables (100,000 dossiers)
+        for term in fold(search).split():
+            like = f"%{term}%"
+            products = select(Product.id).where(Product.name_key.like(like))
+            owners = select(Product.id).join(Enterprise, Enterprise.id == Product.enterprise_id).where(
+                or_(Enterprise.name_key.like(like), Enterprise.code.like(like)))
+            condition = Dossier.product_id.in_(products.union(owners))
+            if any(ch.isdigit() for ch in term):  # dossier numbers have digits; other terms skip the full scan
+                condition = or_(condition, func.lower(Dossier.number).like(like))
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+    def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
+        # inner joins (every dossier has a product and an enterprise) let the database sort from an index
+        if sort_field is None:
+            return query, joins
+        query, joins, alias = self._apply_path_joins(query, joins, sort_joins, inner_join=True)
+        column = sort_field if alias is None else getattr(alias, sort_field.key)
+        return query.order_by(column.desc() if sort_desc else column), joins
 
 
 class AuditView(StaffModelView):
@@ -123,4 +164,4 @@ class AuditView(StaffModelView):
         return redirect(url_for(".index_view"))
 
 
-__all__ = ["AuditView", "DossierView", "EnterpriseView", "ProductView", "STATE_LABELS_VI"]
+__all__ = ["AuditView", "DossierView", "EnterpriseView", "ProductView"]

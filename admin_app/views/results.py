@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import abort, redirect, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from spcncl_core.db.models import Dossier, Result, Round
 from spcncl_core.services import results, scoring

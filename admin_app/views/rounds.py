@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from spcncl_core.criteria.diff import diff_sets

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask_admin import expose
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
-
 from spcncl_admin.extensions import db
 from spcncl_admin.views.base import StaffView, catalog
+from sqlalchemy import func, select
+
 from spcncl_core.db.models import Dossier, Round
 
 

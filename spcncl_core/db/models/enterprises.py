@@ -18,12 +18,12 @@ class Enterprise(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(300), index=True)
     # the name folded for accent- and case-insensitive search, kept in step by the listeners below
     name_key: Mapped[str] = mapped_column(String(300), default="", index=True)
     ownership: Mapped[str | None] = mapped_column(String(60))
     address: Mapped[str | None] = mapped_column(String(300))
-    district: Mapped[str | None] = mapped_column(String(100))
+    district: Mapped[str | None] = mapped_column(String(100), index=True)
     sector: Mapped[str | None] = mapped_column(String(100))
 
     products: Mapped[list[Product]] = relationship(back_populates="enterprise")
@@ -36,8 +36,8 @@ class Product(Base):
     __table_args__ = (UniqueConstraint("enterprise_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
-    name: Mapped[str] = mapped_column(String(300))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
     name_key: Mapped[str] = mapped_column(String(300), default="", index=True)
     sector: Mapped[str | None] = mapped_column(String(100))
 

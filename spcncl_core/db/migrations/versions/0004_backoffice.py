@@ -1,4 +1,4 @@
-"""back office: users' language, folded name keys for accent-insensitive search
+"""back office: users' language, folded name keys for accent-insensitive search, indexes for its lists
 
 Revision ID: 0004
 Revises: 0001
@@ -15,6 +15,10 @@ down_revision = '0001'
 branch_labels = None
 depends_on = None
 
+# what the back office filters, joins and sorts its lists by (100,000 dossiers: benchmarks/web_bench.py)
+INDEXES = [('dossier', 'product_id'), ('dossier', 'number'), ('dossier', 'state'), ('product', 'enterprise_id'),
+           ('enterprise', 'name'), ('enterprise', 'district'), ('product', 'name')]
+
 
 def upgrade() -> None:
     op.add_column('user_account', sa.Column('language', sa.String(length=10), nullable=True))
@@ -27,9 +31,13 @@ def upgrade() -> None:
         for row_id, name in rows:
             connection.execute(sa.text(f'UPDATE {table} SET name_key = :key WHERE id = :id'),
                                {'key': fold(name), 'id': row_id})
+    for table, column in INDEXES:
+        op.create_index(f'ix_{table}_{column}', table, [column])
 
 
 def downgrade() -> None:
+    for table, column in INDEXES:
+        op.drop_index(f'ix_{table}_{column}', table_name=table)
     for table in ('product', 'enterprise'):
         with op.batch_alter_table(table) as batch:
             batch.drop_index(f'ix_{table}_name_key')
