@@ -31,7 +31,7 @@ tour: install
 	@echo
 	$(BIN)/spcncl evaluate examples/dossiers/hanoi-2023-vnsteel-council.json
 	@echo
-	$(BIN)/spcncl demo --reset --database-url $(DATABASE_URL)
+	$(BIN)/spcncl demo --if-missing --database-url $(DATABASE_URL)
 	@echo
 	$(BIN)/spcncl round report --year 2023 --database-url $(DATABASE_URL)
 	$(BIN)/spcncl audit verify --database-url $(DATABASE_URL)

@@ -38,6 +38,7 @@ class SignedIn:
     is_authenticated = True
     is_active = True
     is_anonymous = False
+    active = True  # the loader signs out inactive users, so a SignedIn is always an active one
 
     def get_id(self) -> str:
         return f"{self.id}:{self.token}"

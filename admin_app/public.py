@@ -57,7 +57,7 @@ def comment(round_id: int) -> Any:
         flash(_("Choose the product your comment is about."), "danger")
         return redirect(url_for(".results", round_id=round_id))
     try:
-        publication.submit_comment(db.session(), dossier, author, text, form.get("contact") or None)
+        publication.submit_comment(db.session(), None, dossier, author, text, form.get("contact") or None)
         db.session.commit()
     except SpcnclError as exc:
         db.session.rollback()

@@ -49,8 +49,8 @@ def build(url: str, count: int) -> int:
     catalog = load_catalog()
     rng = random.Random(2030)
     with make_session_factory(engine)() as session:
-        create_demo_users(session)
-        round_ = rounds.create_round(session, catalog, "bench", "hanoi", 2030, "Vòng thử tải (số liệu giả định)")
+        admin = create_demo_users(session)[0]
+        round_ = rounds.create_round(session, admin, catalog, "hanoi", 2030, "Vòng thử tải (số liệu giả định)")
         session.commit()
         round_id = round_.id
     n_enterprises = max(1, count // 5)

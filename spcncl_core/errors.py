@@ -93,3 +93,11 @@ class StaleEditError(RecordError):
 
 class PermissionDeniedError(RecordError):
     """The person acting may not do this (a conflicted member, a form that is not theirs, …)."""
+
+
+class PhaseError(LockedError):
+    """The round is not in the phase this needs; the message names the phase needed and what must happen first."""
+
+
+class DuplicateError(RecordError):
+    """The record exists already (a dossier number, a user name, a certificate, …), perhaps added concurrently."""

@@ -111,9 +111,10 @@ def test_a_viewer_cannot_write(engine: Any, session: Any, catalog: Any, alt: Any
 def test_html_in_an_enterprise_name_is_shown_escaped(engine: Any, session: Any, catalog: Any) -> None:
     demo = build(session, catalog, "registered")
     evil = '<script>alert("x")</script><b>Công ty</b>'
-    enterprise = dossier_service.enterprise(session, "0100000001", evil, district="<i>Ba Đình</i>")
-    product = dossier_service.product(session, enterprise, "<img src=x onerror=alert(1)>")
-    dossier = dossier_service.register(session, "secretariat", demo.round, product, "HN-EVIL", {})
+    office = session.scalar(select(User).where(User.username == "secretariat"))
+    enterprise = dossier_service.enterprise(session, office, "0100000001", evil, district="<i>Ba Đình</i>")
+    product = dossier_service.product(session, office, enterprise, "<img src=x onerror=alert(1)>")
+    dossier = dossier_service.register(session, office, demo.round, product, "HN-EVIL", {})
     session.commit()
     client = client_for(engine, catalog, "viewer")
     for page in ("/admin/enterprises/", "/admin/dossiers/", f"/admin/dossier/{dossier.id}", "/admin/products/"):
@@ -181,7 +182,7 @@ def test_numbers_in_vietnamese_format_and_times_in_hanoi(engine: Any, catalog: A
 
 def test_admin_switches_a_set_with_a_reason_then_is_refused_once_scoring_started(engine: Any, session: Any,
                                                                                  catalog: Any, alt: Any) -> None:
-    demo = build(session, catalog, "screened")
+    demo = build(session, catalog, "registered")
     rid = demo.round.id
     client = client_for(engine, alt, "admin")
     page = client.get(f"/admin/rounds/{rid}/switch", query_string={"product_group": "standard",
@@ -193,15 +194,20 @@ def test_admin_switches_a_set_with_a_reason_then_is_refused_once_scoring_started
     html = client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": ""}, follow_redirects=True
                        ).get_data(as_text=True)
     assert "Hãy nêu lý do" in html and snapshot(session) == before
-    client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": "Bảng điểm chính thức đã ban hành"})
+    html = client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": "Bảng điểm chính thức đã ban hành"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Đã đổi sang bộ tiêu chí {ALT_SET}" in html
     session.expire_all()
     assert session.get(RoundCriteriaSet, (rid, "standard")).criteria_set_id == ALT_SET
-    client.post(f"/admin/rounds/{rid}/start-scoring", data={"csrf_token": csrf})
+    # a round whose council scoring has started: the switch is refused, the reason shown, nothing written
+    scoring_round = build(session, catalog, "scoring", year=2025).round
     before = snapshot(session)
-    form["criteria_set"] = "hanoi-2023-standard"
-    html = client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": "quay lại"}, follow_redirects=True
-                       ).get_data(as_text=True)
-    assert "locked" in html or "khóa" in html
+    page = client.get(f"/admin/rounds/{scoring_round.id}/switch", query_string={
+        "product_group": "standard", "criteria_set": ALT_SET}).get_data(as_text=True)
+    assert "Không thể đổi" in page
+    html = client.post(f"/admin/rounds/{scoring_round.id}/switch", data={**form, "reason": "thử"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "scoring phase" in html or "locked" in html
     assert snapshot(session) == before
 
 
@@ -226,6 +232,10 @@ def test_secretariat_registers_submits_and_screens_a_dossier(engine: Any, sessio
     client.post(f"/admin/dossier/{dossier.id}/submit", data={"csrf_token": csrf})
     html = client.post(f"/admin/dossier/{dossier.id}/screen", data={"csrf_token": csrf}, follow_redirects=True
                        ).get_data(as_text=True)
+    assert "registration" in html  # refused in the registration phase, with the phase it needs
+    client.post(f"/admin/rounds/{demo.round.id}/open-screening", data={"csrf_token": csrf})
+    html = client.post(f"/admin/dossier/{dossier.id}/screen", data={"csrf_token": csrf}, follow_redirects=True
+                       ).get_data(as_text=True)
     session.expire_all()
     assert session.get(Dossier, dossier.id).state == "eligible"
     assert "Đủ điều kiện" in html and "P9" in html
@@ -235,7 +245,8 @@ def test_bad_inputs_are_refused_with_every_problem_and_nothing_written(engine: A
                                                                       catalog: Any) -> None:
     demo = build(session, catalog, "registered")
     draft = demo.dossiers[0]
-    dossier_service.move(session, "secretariat", draft, "draft")
+    dossier_service.move(session, session.scalar(select(User).where(User.username == "secretariat")), draft,
+                         "draft")
     draft.inputs = {**draft.inputs, "product_revenue": "abc"}
     session.commit()
     client = client_for(engine, catalog, "secretariat")
@@ -247,8 +258,10 @@ def test_bad_inputs_are_refused_with_every_problem_and_nothing_written(engine: A
 
 def test_a_member_scores_and_submits_only_their_own_forms(engine: Any, session: Any, catalog: Any) -> None:
     demo = build(session, catalog, "scoring")
-    member = session.scalar(select(CouncilMember).where(CouncilMember.username == "member02"))
-    other = session.scalar(select(CouncilMember).where(CouncilMember.username == "member01"))
+    member = session.scalar(select(CouncilMember).join(User, User.id == CouncilMember.user_id)
+                            .where(User.username == "member02"))
+    other = session.scalar(select(CouncilMember).join(User, User.id == CouncilMember.user_id)
+                           .where(User.username == "member01"))
     client = client_for(engine, catalog, "member02")
     listing = client.get("/admin/scoring/").get_data(as_text=True)
     conflicted = [d for d in demo.dossiers if d.state == "preliminarily_scored"][-1]

@@ -17,7 +17,15 @@ pytest.importorskip("flask_admin")
 from backoffice_helpers import ALT_SET, alt_catalog, app_for, build, snapshot  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from spcncl_core.db.models import Comment, CouncilMember, Dossier, Publication, RoundCriteriaSet, ScoringForm  # noqa: E402
+from spcncl_core.db.models import (  # noqa: E402
+    Comment,
+    CouncilMember,
+    Dossier,
+    Publication,
+    RoundCriteriaSet,
+    ScoringForm,
+    User,
+)
 from spcncl_core.demo import DEMO_PASSWORD  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +141,11 @@ def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, sess
     assert "Đã lưu hồ sơ nháp" in page.content()
     page.click("#submit")
     assert page.locator("#state").inner_text() == "Đã nộp"
+    dossier_url = page.url
+    page.goto(f"{base}/admin/rounds/{demo.round.id}")
+    page.click("#open-screening")
+    assert "Đã kết thúc đăng ký" in page.content()
+    page.goto(dossier_url)
     page.click("#screen")
     assert page.locator("#state").inner_text() == "Đủ điều kiện"
     page.click("#preliminary")
@@ -146,7 +159,7 @@ def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, sess
 
 def test_admin_switches_a_set_then_is_refused_once_scoring_starts(page: Any, serve: Any, session: Any,
                                                                   catalog: Any) -> None:
-    demo = build(session, catalog, "screened")
+    demo = build(session, catalog, "registered")
     base = serve(alt_catalog())
     sign_in(page, base, "admin")
     page.goto(f"{base}/admin/rounds/{demo.round.id}")
@@ -158,15 +171,13 @@ def test_admin_switches_a_set_then_is_refused_once_scoring_starts(page: Any, ser
     shot(page, "switch-diff")
     page.click("#do-switch")
     assert f"Đã đổi sang bộ tiêu chí {ALT_SET}" in page.content()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.click("#start-scoring")
-    assert "Đã mở chấm điểm hội đồng" in page.content()
+    scoring_round = build(session, catalog, "scoring", year=2025).round
     before = snapshot(session)
-    page.goto(f"{base}/admin/rounds/{demo.round.id}/switch?product_group=standard&criteria_set=hanoi-2023-standard")
+    page.goto(f"{base}/admin/rounds/{scoring_round.id}/switch?product_group=standard&criteria_set={ALT_SET}")
     assert "Không thể đổi" in page.content()
     page.fill("#reason", "quay lại")
     page.click("#do-switch")
-    assert "locked" in page.content()
+    assert "scoring phase" in page.content() or "locked" in page.content()
     shot(page, "switch-refused")
     assert snapshot(session) == before
     assert session.get(RoundCriteriaSet, (demo.round.id, "standard")).criteria_set_id == ALT_SET
@@ -188,7 +199,8 @@ def test_a_council_member_scores_and_submits(page: Any, serve: Any, session: Any
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#submit-form")
     assert "Đã nộp phiếu" in page.content()
-    member = session.scalar(select(CouncilMember).where(CouncilMember.username == "member02"))
+    member = session.scalar(select(CouncilMember).join(User, User.id == CouncilMember.user_id)
+                            .where(User.username == "member02"))
     session.expire_all()
     form = session.scalar(select(ScoringForm).where(ScoringForm.member_id == member.id,
                                                     ScoringForm.dossier_id == dossier.id))

@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from spcncl_core.catalog import Catalog
+from spcncl_core.db.models import User
 from spcncl_core.errors import ProblemsError, SpcnclError
 from spcncl_core.search import fold
 
@@ -31,18 +32,22 @@ def catalog() -> Catalog:
     return current_app.extensions["spcncl_catalog"]
 
 
-def actor() -> str:
-    """The signed-in user's name, as services record it in the audit log."""
-    return current_user.username
+def actor() -> User:
+    """The signed-in user's record: the acting user every service takes and checks against the policy."""
+    user = db.session.get(User, current_user.id)
+    if user is None:
+        abort(403)
+    return user
 
 
-def allowed(action: str) -> bool:
-    """Whether the signed-in user may do `action` (policy.ACTIONS)."""
-    return bool(current_user.is_authenticated and can(current_user.role, action))
+def allowed(action: str, round_: Any = None) -> bool:
+    """Whether the signed-in user may do the policy's `action` (now, on `round_` when given)."""
+    return bool(current_user.is_authenticated and can(current_user, action, round_))
 
 
 def require(action: str) -> None:
-    """Refuse (403) a request the signed-in user's role does not allow."""
+    """Refuse (403) a request whose role the policy never allows for `action` (the phase is left to the service,
+    which says which phase it needs)."""
     if not allowed(action):
         abort(403)
 

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from spcncl_core.db.models import Assignment, Conflict, CouncilMember, Dossier
+from spcncl_core.db.models import Assignment, Conflict, CouncilMember, Dossier, User
 from spcncl_core.services import scoring
 from spcncl_core.services.rounds import criteria_set_for
 
@@ -49,21 +49,24 @@ class CouncilView(StaffView):
     @expose("/<int:round_id>/<action>", methods=["POST"])
     def act(self, round_id: int, action: str) -> Any:
         """add-member | assign | conflict."""
-        require("council.manage")
         round_ = get_round(round_id)
         session, cat, who, form = db.session(), catalog(), actor(), request.form
         if action == "add-member":
+            require("council.add_member")
+            account = db.session.scalar(select(User).where(User.username == form.get("username", "").strip()))
             run_service(lambda: scoring.add_member(session, who, round_, form.get("code", "").strip(),
                                                    form.get("name", "").strip(), form.get("agency") or None,
-                                                   form.get("role", "member"), username=form.get("username") or None),
+                                                   form.get("role", "member"), user=account),
                         _("Member added."))
         elif action == "assign":
+            require("council.assign")
             member = db.session.get(CouncilMember, form.get("member_id", type=int) or 0)
             if member is None or member.round_id != round_id:
                 abort(404)
-            run_service(lambda: scoring.assign(session, cat, who, round_, form.get("product_group", ""),
+            run_service(lambda: scoring.assign(session, who, cat, round_, form.get("product_group", ""),
                                                form.getlist("criteria"), member), _("Criteria assigned."))
         elif action == "conflict":
+            require("council.declare_conflict")
             member = db.session.get(CouncilMember, form.get("member_id", type=int) or 0)
             dossier = db.session.scalar(select(Dossier).where(Dossier.round_id == round_id,
                                                               Dossier.number == form.get("number", "").strip()))

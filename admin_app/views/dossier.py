@@ -62,19 +62,19 @@ class DossierPageView(StaffView):
         session, cat, who = db.session(), catalog(), actor()
         if action == "submit":
             require("dossier.submit")
-            run_service(lambda: dossiers.submit(session, cat, who, dossier), _("Dossier submitted."))
+            run_service(lambda: dossiers.submit(session, who, cat, dossier), _("Dossier submitted."))
         elif action == "screen":
             require("dossier.screen")
-            eligible = run_service(lambda: screening.screen(session, cat, who, dossier))
+            eligible = run_service(lambda: screening.screen(session, who, cat, dossier))
             if eligible is not None:
                 flash(_("Screened: eligible.") if eligible else _("Screened: not eligible."),
                       "success" if eligible else "warning")
         elif action == "preliminary":
-            require("dossier.preliminary")
-            run_service(lambda: screening.preliminary_scores(session, cat, who, dossier),
+            require("dossier.preliminary_score")
+            run_service(lambda: screening.preliminary_scores(session, who, cat, dossier),
                         _("Preliminary scores computed."))
         elif action == "override":
-            require("dossier.override")
+            require("prerequisite.override")
             passed = request.form.get("passed") == "yes"
             run_service(lambda: screening.override(session, who, dossier, request.form.get("prerequisite", ""),
                                                    passed, request.form.get("reason", "")),
@@ -106,9 +106,9 @@ class DossierPageView(StaffView):
                 flash(_("Please fill in: %(fields)s", fields=", ".join(missing)), "danger")
             else:
                 def register() -> Dossier:
-                    enterprise = dossiers.enterprise(session, code, name, district=form.get("district") or None,
+                    enterprise = dossiers.enterprise(session, who, code, name, district=form.get("district") or None,
                                                      sector=form.get("sector") or None)
-                    product = dossiers.product(session, enterprise, product_name, form.get("sector") or None)
+                    product = dossiers.product(session, who, enterprise, product_name, form.get("sector") or None)
                     return dossiers.register(session, who, round_, product, number, read_inputs(specs, form))
 
                 dossier = run_service(register, _("Dossier registered as a draft."))

@@ -13,6 +13,9 @@ STATES = {
 GROUPS = {"standard": _l("Standard"), "high-tech": _l("High-tech")}
 ROLES = {"admin": _l("Administrator"), "secretariat": _l("Working group"), "council": _l("Council member"),
          "viewer": _l("Viewer")}
+PHASES = {"registration": _l("Registration"), "screening": _l("Screening"), "scoring": _l("Council scoring"),
+          "results": _l("Results"), "publication": _l("Publication and comments"), "decision": _l("Decision"),
+          "closed": _l("Closed")}
 PROVENANCE = {"official": _l("official"), "reconstruction": _l("reconstruction (not the official table)")}
 
 
@@ -29,3 +32,8 @@ def group_label(group: str | None) -> str:
 def role_label(role: str | None) -> str:
     """A user role in words."""
     return str(ROLES.get(role or "", role or ""))
+
+
+def phase_label(phase: str | None) -> str:
+    """A round's phase in words."""
+    return str(PHASES.get(phase or "", phase or ""))

@@ -40,17 +40,19 @@ class CommentsView(StaffView):
     @expose("/comment/<int:comment_id>/<action>", methods=["POST"])
     def act(self, comment_id: int, action: str) -> Any:
         """request | explain | resolve."""
-        require("comment.handle")
         comment = db.session.get(Comment, comment_id) or abort(404)
         dossier = db.session.get(Dossier, comment.dossier_id)
         session, who, form = db.session(), actor(), request.form
         if action == "request":
+            require("comment.request_explanation")
             run_service(lambda: publication.request_explanation(session, who, comment),
                         _("Explanation requested from the enterprise."))
         elif action == "explain":
+            require("comment.record_explanation")
             run_service(lambda: publication.record_explanation(session, who, comment, form.get("text", "")),
                         _("Explanation recorded."))
         elif action == "resolve":
+            require("comment.resolve")
             run_service(lambda: publication.resolve_comment(session, who, comment, form.get("resolution", ""),
                                                             form.get("note", "")), _("Comment resolved."))
         else:

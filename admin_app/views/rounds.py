@@ -83,7 +83,7 @@ class RoundsView(StaffView):
     @expose("/<int:round_id>/switch", methods=["GET", "POST"])
     def switch(self, round_id: int) -> Any:
         """Pick another set for a product group: the diff first, then a confirmation with a reason."""
-        require("round.switch_criteria_set")
+        require("round.choose_criteria_set")
         round_ = get_round(round_id)
         group = request.values.get("product_group", "")
         target_id = request.values.get("criteria_set", "")
@@ -114,18 +114,25 @@ class RoundsView(StaffView):
         """The round's phase actions, each one service call."""
         round_ = get_round(round_id)
         session, cat, who = db.session(), catalog(), actor()
-        if action == "start-scoring":
+        if action == "open-screening":
+            require("round.open_screening")
+            run_service(lambda: rounds.open_screening(session, who, round_), _("Registration closed; screening is open."))
+        elif action == "close-comments":
+            require("round.close_comments")
+            run_service(lambda: publication.close_comments(session, who, round_),
+                        _("The comment window is closed; the round awaits the recognition decision."))
+        elif action == "start-scoring":
             require("round.start_scoring")
             run_service(lambda: rounds.start_scoring(session, who, round_), _("Council scoring is open."))
         elif action == "close-scoring":
             require("round.close_scoring")
-            run_service(lambda: scoring.close_scoring(session, cat, who, round_), _("Council scoring is closed."))
+            run_service(lambda: scoring.close_scoring(session, who, cat, round_), _("Council scoring is closed."))
         elif action == "compute":
             require("results.compute")
-            run_service(lambda: results.compute_results(session, cat, who, round_), _("Results computed."))
+            run_service(lambda: results.compute_results(session, who, cat, round_), _("Results computed."))
         elif action == "publish":
             require("results.publish")
-            run_service(lambda: publication.publish(session, cat, who, round_),
+            run_service(lambda: publication.publish(session, who, cat, round_),
                         _("Results published; the comment window is open."))
         elif action == "decide":
             require("recognition.decide")
@@ -134,7 +141,7 @@ class RoundsView(StaffView):
             except ValueError:
                 flash(_("Give the decision's date."), "danger")
                 return redirect(url_for(".dashboard", round_id=round_id))
-            run_service(lambda: recognition.decide(session, cat, who, round_, request.form.get("number", "").strip(),
+            run_service(lambda: recognition.decide(session, who, cat, round_, request.form.get("number", "").strip(),
                                                    decided_on, request.form.get("signed_by") or None),
                         _("Recognition decided; certificates issued."))
         else:
@@ -143,10 +150,10 @@ class RoundsView(StaffView):
 
 
 def _switch(round_: Round, group: str, target_id: str, reason: str) -> Any:
-    choice = rounds.choose_criteria_set(db.session(), catalog(), actor(), round_, group, target_id)
+    choice = rounds.choose_criteria_set(db.session(), actor(), catalog(), round_, group, target_id)
     # the reason is recorded on the entry the service just wrote
     from spcncl_core.services import audit as audit_service
 
-    audit_service.record(db.session(), actor(), "round.criteria_set_switch_reason", "round", round_.id,
+    audit_service.record(db.session(), actor().username, "round.criteria_set_switch_reason", "round", round_.id,
                          after={"product_group": group, "criteria_set": target_id}, reason=reason)
     return choice

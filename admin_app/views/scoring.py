@@ -19,13 +19,13 @@ from spcncl_core.services import scoring, screening
 from spcncl_core.services.rounds import criteria_set_for
 
 from ..extensions import db
-from .base import StaffView, catalog
+from .base import StaffView, actor, catalog
 
 
 def my_member(member_id: int) -> CouncilMember:
     """The council member record `member_id`, only if it is the signed-in user's (403 otherwise)."""
     member = db.session.get(CouncilMember, member_id)
-    if member is None or member.username != current_user.username:
+    if member is None or member.user_id != current_user.id:
         abort(403)
     return member
 
@@ -37,8 +37,7 @@ class ScoringView(StaffView):
 
     @expose("/")
     def index(self) -> Any:
-        members = list(db.session.scalars(select(CouncilMember).where(
-            CouncilMember.username == current_user.username)))
+        members = list(db.session.scalars(select(CouncilMember).where(CouncilMember.user_id == current_user.id)))
         rows = []
         for member in members:
             round_ = db.session.get(Round, member.round_id)
@@ -60,7 +59,7 @@ class ScoringView(StaffView):
         """One scoring form: save (a draft) or submit (locks it)."""
         member = my_member(member_id)
         dossier = db.session.get(Dossier, dossier_id) or abort(404)
-        session, cat = db.session(), catalog()
+        session, cat, who = db.session(), catalog(), actor()
         typed: dict[str, str] = {}
         if request.method == "POST":
             assigned = scoring.assigned_criteria(session, cat, member, dossier)
@@ -68,9 +67,9 @@ class ScoringView(StaffView):
             points = {c: v for c, v in typed.items() if v}
             version = request.form.get("version", type=int) or 0
             try:
-                scoring.save_scores(session, cat, member, dossier, points, version)
+                scoring.save_scores(session, who, cat, member, dossier, points, version)
                 if request.form.get("submit") == "yes":
-                    scoring.submit_form(session, cat, member, dossier)
+                    scoring.submit_form(session, who, cat, member, dossier)
                 session.commit()
             except ProblemsError as exc:
                 session.rollback()
@@ -83,7 +82,7 @@ class ScoringView(StaffView):
                       else _("Scores saved."), "success")
                 return redirect(url_for(".form", member_id=member_id, dossier_id=dossier_id))
         try:
-            form = scoring.form_for(session, cat, member, dossier)
+            form = scoring.form_for(session, who, cat, member, dossier)
             session.commit()
         except SpcnclError as exc:
             session.rollback()

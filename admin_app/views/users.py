@@ -14,7 +14,7 @@ from spcncl_core.db.models.users import ROLES
 from spcncl_core.services import users
 
 from ..extensions import db
-from .base import StaffView, actor, run_service
+from .base import StaffView, actor, require, run_service
 
 
 class UsersView(StaffView):
@@ -29,6 +29,7 @@ class UsersView(StaffView):
 
     @expose("/new", methods=["POST"])
     def create(self) -> Any:
+        require("user.create")
         form = request.form
         run_service(lambda: users.create_user(db.session(), actor(), form.get("username", "").strip(),
                                               form.get("name", "").strip(), form.get("role", ""),
@@ -37,6 +38,7 @@ class UsersView(StaffView):
 
     @expose("/<int:user_id>", methods=["POST"])
     def update(self, user_id: int) -> Any:
+        require("user.update")
         user = db.session.get(User, user_id) or abort(404)
         form = request.form
         run_service(lambda: users.update_user(db.session(), actor(), user, name=form.get("name"),

@@ -15,6 +15,12 @@ from spcncl_core.criteria.model import INPUT_TYPES
 ID = validate.Regexp(r"^[^\W\d][\w.\-]*$", error="must start with a letter and hold only letters, digits, _ . -")
 SET_ID = validate.Regexp(r"^[a-z0-9][a-z0-9.\-]*$", error="must be lower-case letters, digits, '.' and '-'")
 PASS_OPERATORS = (">", ">=", "≥")
+# identifiers are stored in the records' columns: criterion and prerequisite ids, product groups and jurisdictions in
+# VARCHAR(40), set ids in VARCHAR(80) (tests/test_records_validation.py checks the two agree)
+ID_MAX, SET_ID_MAX = 40, 80
+ID_CHECK = [ID, validate.Length(min=1, max=ID_MAX)]
+GROUP_CHECK = [SET_ID, validate.Length(min=1, max=ID_MAX)]
+SET_ID_CHECK = [SET_ID, validate.Length(min=1, max=SET_ID_MAX)]
 
 
 def _needs_vi(value: dict[str, str]) -> None:
@@ -56,13 +62,13 @@ class DerivedSchema(Schema):
 
 
 class PrerequisiteSchema(Schema):
-    id = fields.String(required=True, validate=ID)
+    id = fields.String(required=True, validate=ID_CHECK)
     title = Label(required=True)
     rule = fields.Raw(required=True)
 
 
 class CriterionSchema(Schema):
-    id = fields.String(required=True, validate=ID)
+    id = fields.String(required=True, validate=ID_CHECK)
     title = Label(required=True)
     max_points = fields.Decimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
     score = fields.Raw(required=True)
@@ -70,7 +76,7 @@ class CriterionSchema(Schema):
 
 
 class GroupSchema(Schema):
-    id = fields.String(required=True, validate=ID)
+    id = fields.String(required=True, validate=ID_CHECK)
     title = Label(required=True)
     criteria = fields.List(fields.Nested(CriterionSchema), required=True)
 
@@ -111,12 +117,12 @@ class RemoveSchema(Schema):
 class CriteriaSetSchema(Schema):
     """The whole document. `remove` is only meaningful with `extends`."""
 
-    id = fields.String(required=True, validate=SET_ID)
+    id = fields.String(required=True, validate=SET_ID_CHECK)
     extends = fields.String(allow_none=True, load_default=None)
     title = Label(required=True)
-    jurisdiction = fields.String(required=True, validate=SET_ID)
+    jurisdiction = fields.String(required=True, validate=GROUP_CHECK)
     years = fields.Nested(YearsSchema, required=True)
-    product_group = fields.String(required=True, validate=SET_ID)
+    product_group = fields.String(required=True, validate=GROUP_CHECK)
     provenance = fields.String(required=True, validate=validate.OneOf(("official", "reconstruction")))
     legal_basis = fields.List(fields.String(), load_default=list)
     notes = Label(load_default=dict)

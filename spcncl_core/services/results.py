@@ -10,16 +10,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Dossier, Result, Round
+from spcncl_core.db.models import Dossier, Result, Round, User
 from spcncl_core.engine.evaluate import Evaluation
 from spcncl_core.engine.ranking import rank
-from spcncl_core.services import audit
-from spcncl_core.services.dossiers import move_many
+from spcncl_core.services import audit, checks
+from spcncl_core.services.dossiers import apply_many
+from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
 from spcncl_core.services.scoring import member_scores, round_scores
 from spcncl_core.services.screening import engine_evaluation
 
-SCORED = ("preliminarily_scored", "council_scored")
+SCORED = ("preliminarily_scored", "council_scored", "published")  # published: re-ranked after a re-scoring
 
 
 def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
@@ -29,11 +30,14 @@ def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
              "explanation": c.explanation} for c in evaluation.criteria]
 
 
-def compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> list[Result]:
-    """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N.
+def compute_results(session: Session, actor: User, catalog: Catalog, round_: Round) -> list[Result]:
+    """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N
+    (results phase, after scoring closed).
 
-    Dossiers with council scores become council_scored. Results record the criteria set's content hash.
-    """
+    Dossiers with council scores become council_scored. Results record the criteria set's content hash. Each
+    dossier's result gets its own audit entry (total, pass, position, Top N)."""
+    round_ = checks.lock_round(session, round_)
+    require(session, actor, "results.compute", round_)
     dossiers = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
                                                           Dossier.state.in_((*SCORED, "ineligible")))
                                     .order_by(Dossier.number)))
@@ -56,6 +60,12 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
         for cset in sets:
             for entry in rank(by_group[cset.product_group], cset):
                 places[entry.evaluation.dossier_id] = entry
+    previous = {r.dossier_id: r for r in session.scalars(select(Result).where(
+        Result.dossier_id.in_([d.id for d in dossiers])))}
+    before = {i: {"total": r.total, "passed": r.passed, "position": r.position, "top": r.top}
+              for i, r in previous.items()}
+    for r in previous.values():
+        session.expunge(r)
     session.execute(delete(Result).where(Result.dossier_id.in_([d.id for d in dossiers])))
     results = []
     for dossier in dossiers:
@@ -72,11 +82,19 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
             position=place.position if place else None, top=bool(place and place.top),
             tie_break=place.tie_break if place else None,
             subtotals={g: str(v) for g, v in evaluation.subtotals.items()}, criteria=_criteria_json(evaluation)))
-    move_many(session, actor, [d for d in dossiers if d.state == "preliminarily_scored"
-                               and evaluations[d.id].council_scored], "council_scored", reason="results computed")
+    apply_many(session, actor, [d for d in dossiers if d.state == "preliminarily_scored"
+                                and evaluations[d.id].council_scored], "council_scored", reason="results computed")
     session.add_all(results)
-    session.flush()
-    audit.record(session, actor, "results.computed", "round", round_.id,
+    checks.flush(session, f"storing the results of the {round_.year} round")
+    name = actor_name(actor)
+    numbers = {d.id: d.number for d in dossiers}
+    for result in results:
+        audit.record(session, name, "result.computed", "dossier", numbers[result.dossier_id],
+                     before=before.get(result.dossier_id),
+                     after={"criteria_set": result.criteria_set_id, "eligible": result.eligible,
+                            "total": result.total, "passed": result.passed, "position": result.position,
+                            "top": result.top})
+    audit.record(session, name, "results.computed", "round", round_.id,
                  after={"dossiers": len(results), "passed": sum(r.passed for r in results),
                         "top": sorted(d.number for d in dossiers if places.get(d.number) and places[d.number].top)})
     return results

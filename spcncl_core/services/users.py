@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.db.models import User
 from spcncl_core.db.models.users import ROLES
-from spcncl_core.errors import NotFoundError, PermissionDeniedError, RecordError
-from spcncl_core.services import audit
-from spcncl_core.services.access import require_role
+from spcncl_core.errors import DuplicateError, NotFoundError, PermissionDeniedError, RecordError
+from spcncl_core.services import audit, checks
+from spcncl_core.services.policy import actor_name, require
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -36,18 +36,70 @@ def check_password(stored: str | None, password: str) -> bool:
     return hmac.compare_digest(computed, base64.b64decode(digest))
 
 
-def create_user(session: Session, actor: str, username: str, name: str, role: str, password: str) -> User:
-    """Add a user with one of the roles admin, secretariat, council, viewer."""
+def _password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < 8:
+        raise RecordError("a password needs at least 8 characters")
+    if "\x00" in password or len(password) > 1000:
+        raise RecordError("a password holds a NUL character or is longer than 1000 characters")
+    return password
+
+
+def _role(role: str) -> str:
     if role not in ROLES:
         raise RecordError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if len(password) < 8:
-        raise RecordError("a password needs at least 8 characters")
-    if session.scalar(select(User).where(User.username == username)):
-        raise RecordError(f"user {username} exists already")
-    user = User(username=username, name=name, role=role, password_hash=hash_password(password))
+    return role
+
+
+def create_user(session: Session, actor: User | None, username: str, name: str, role: str, password: str) -> User:
+    """Add a user with one of the roles admin, secretariat, council, viewer (admins only). With no user in the
+    database yet, the first one (an admin) is created by nobody: `actor` None."""
+    username = checks.text(username, User.username, "user name") or ""
+    name = checks.text(name, User.name, "name") or ""
+    _role(role)
+    _password(password)
+    first = actor is None and session.scalar(select(User.id).limit(1)) is None
+    if first:
+        if role != "admin":
+            raise PermissionDeniedError("the first user of a database must be an admin")
+    else:
+        require(session, actor, "user.create")
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise DuplicateError(f"user {username} exists already")
+    user = User(username=username, name=name, role=role, password_hash=hash_password(password), active=True)
     session.add(user)
-    session.flush()
-    audit.record(session, actor, "user.created", "user", username, after={"name": name, "role": role})
+    checks.flush(session, f"adding user {username}", savepoint=True)
+    audit.record(session, "setup" if first else actor_name(actor), "user.created", "user", username,
+                 after={"name": name, "role": role, "active": True})
+    return user
+
+
+def update_user(session: Session, actor: User, user: User, *, name: str | None = None, role: str | None = None,
+                active: bool | None = None, password: str | None = None) -> User:
+    """Change a user's name, role, active flag or password (admins only; an admin cannot demote or deactivate
+    themself, so that a database always keeps an admin). Audited (never the password itself)."""
+    require(session, actor, "user.update")
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes["name"] = checks.text(name, User.name, "name")
+    if role is not None:
+        changes["role"] = _role(role)
+    if active is not None:
+        if not isinstance(active, bool):
+            raise RecordError(f"active is true or false, not {active!r}")
+        changes["active"] = active
+    if user.id == actor.id and (changes.get("role", "admin") != "admin" or changes.get("active", True) is False):
+        raise PermissionDeniedError("an admin cannot take away their own admin role or deactivate themself")
+    changed = {k: v for k, v in changes.items() if getattr(user, k) != v}
+    before = {k: getattr(user, k) for k in changed}
+    for key, value in changed.items():
+        setattr(user, key, value)
+    if password is not None:
+        user.password_hash = hash_password(_password(password))
+    if not changed and password is None:
+        return user
+    checks.flush(session, f"changing user {user.username}")
+    audit.record(session, actor_name(actor), "user.updated", "user", user.username, before=before,
+                 after={**changed, **({"password": "changed"} if password is not None else {})})
     return user
 
 
@@ -74,42 +126,14 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """A user changes their own password: the current one must match; the new one needs 8 characters."""
     if not check_password(user.password_hash, current):
         raise PermissionDeniedError("the current password is wrong")
-    if len(new) < 8:
-        raise RecordError("a password needs at least 8 characters")
-    user.password_hash = hash_password(new)
-    session.flush()
+    user.password_hash = hash_password(_password(new))
+    checks.flush(session, f"changing the password of {user.username}")
     audit.record(session, user.username, "user.password_changed", "user", user.username)
 
 
-def update_user(session: Session, actor: str, user: User, *, name: str | None = None, role: str | None = None,
-                active: bool | None = None, password: str | None = None) -> User:
-    """An admin changes a user's name, role, active flag or password; an admin cannot lock themselves out."""
-    require_role(session, actor, ("admin",), "managing users")
-    if role is not None and role not in ROLES:
-        raise RecordError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if user.username == actor and (active is False or (role is not None and role != "admin")):
-        raise RecordError("you cannot deactivate yourself or take away your own admin role")
-    before = {"name": user.name, "role": user.role, "active": user.active}
-    if name is not None and name.strip():
-        user.name = name.strip()
-    if role is not None:
-        user.role = role
-    if active is not None:
-        user.active = active
-    if password:
-        if len(password) < 8:
-            raise RecordError("a password needs at least 8 characters")
-        user.password_hash = hash_password(password)
-    session.flush()
-    audit.record(session, actor, "user.updated", "user", user.username, before=before,
-                 after={"name": user.name, "role": user.role, "active": user.active,
-                        "password_reset": bool(password)})
-    return user
-
-
 def set_language(session: Session, user: User, language: str) -> None:
-    """A user's language in the back office: vi (the default) or en."""
+    """A user's own language in the back office: vi (the default) or en. Not audited: a display preference."""
     if language not in LANGUAGES:
         raise RecordError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     user.language = language
-    session.flush()
+    checks.flush(session, f"changing the language of {user.username}")

@@ -22,3 +22,12 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(10))  # the back office's language; None: Vietnamese
+
+
+class Setting(Base):
+    """A database-wide setting, e.g. `purpose = demo` on a database `spcncl demo` built."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

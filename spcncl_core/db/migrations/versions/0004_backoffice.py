@@ -1,7 +1,7 @@
 """back office: users' language, folded name keys for accent-insensitive search, indexes for its lists
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 from spcncl_core.search import fold
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
