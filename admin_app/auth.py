@@ -19,6 +19,7 @@ from spcncl_core.errors import SpcnclError
 from spcncl_core.services import users
 
 from .extensions import db, limiter, login_manager
+from .views.base import refusal
 
 bp = Blueprint("auth", __name__)
 
@@ -127,7 +128,7 @@ def password() -> Any:
             db.session.commit()
         except SpcnclError as exc:
             db.session.rollback()
-            flash(str(exc), "danger")
+            flash(refusal(exc), "danger")
         else:
             login_user(SignedIn.of(user))
             flash(_("Your password was changed."), "success")

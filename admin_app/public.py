@@ -15,6 +15,7 @@ from spcncl_core.errors import SpcnclError
 from spcncl_core.services import publication, recognition
 
 from .extensions import db, limiter
+from .views.base import refusal
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -61,7 +62,7 @@ def comment(round_id: int) -> Any:
         db.session.commit()
     except SpcnclError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(refusal(exc), "danger")
     else:
         flash(_("Thank you: your comment was received and will be answered by the working group."), "success")
     return redirect(url_for(".results", round_id=round_id))

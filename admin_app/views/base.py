@@ -23,6 +23,7 @@ from spcncl_core.search import fold
 from ..extensions import db
 from ..i18n import fmt_date, fmt_datetime
 from ..policy import STAFF, can
+from .labels import refusal_lead
 
 T = TypeVar("T")
 
@@ -52,19 +53,22 @@ def require(action: str) -> None:
         abort(403)
 
 
+def refusal(exc: SpcnclError) -> str:
+    """A service's error for the page: a short lead in the page's language, then the service's own message."""
+    if isinstance(exc, ProblemsError):
+        return f"{refusal_lead(exc)}: {exc.summary}: " + "; ".join(str(p) for p in exc.problems[:20])
+    return f"{refusal_lead(exc)}: {exc}"
+
+
 def run_service(call: Callable[[], T], done: str | None = None) -> T | None:
     """Run a service call as one transaction: commit and flash `done`, or roll back and flash the service's error
     (every problem of a ProblemsError). Returns the call's result, None when it was refused."""
     try:
         result = call()
         db.session.commit()
-    except ProblemsError as exc:
-        db.session.rollback()
-        flash(exc.summary + ": " + "; ".join(str(p) for p in exc.problems[:20]), "danger")
-        return None
     except SpcnclError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(refusal(exc), "danger")
         return None
     if done:
         flash(done, "success")

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from spcncl_core.errors import (
+    DuplicateError,
+    IllegalTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    PhaseError,
+    ProblemsError,
+    SpcnclError,
+    StaleEditError,
+)
+
 STATES = {
     "draft": _l("Draft"), "submitted": _l("Submitted"), "eligible": _l("Eligible"), "ineligible": _l("Ineligible"),
     "preliminarily_scored": _l("Preliminarily scored"), "council_scored": _l("Scored by the council"),
@@ -37,3 +48,23 @@ def role_label(role: str | None) -> str:
 def phase_label(phase: str | None) -> str:
     """A round's phase in words."""
     return str(PHASES.get(phase or "", phase or ""))
+
+
+DIFF = {"setting": _l("setting"), "input": _l("input"), "derived": _l("derived indicator"),
+        "prerequisite": _l("prerequisite"), "group": _l("group"), "criterion": _l("criterion"),
+        "added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
+# most specific first: PhaseError is a LockedError
+REFUSALS = ((PermissionDeniedError, _l("Not allowed")), (PhaseError, _l("Not in this phase of the round")),
+            (StaleEditError, _l("Changed by someone else meanwhile")), (NotFoundError, _l("Not found")),
+            (DuplicateError, _l("Exists already")), (IllegalTransitionError, _l("Not possible in this state")),
+            (ProblemsError, _l("Invalid data")), (SpcnclError, _l("Refused")))
+
+
+def diff_label(word: str | None) -> str:
+    """A word of a criteria-set diff (what changed, how) in words."""
+    return str(DIFF.get(word or "", word or ""))
+
+
+def refusal_lead(exc: Exception) -> str:
+    """A short lead for a service's refusal, in the page's language (the service's message follows it)."""
+    return str(next((lead for kind, lead in REFUSALS if isinstance(exc, kind)), _l("Refused")))

@@ -18,7 +18,7 @@ from spcncl_core.services import audit
 from spcncl_core.services.dossiers import STATES
 
 from ..extensions import db
-from .base import StaffModelView, require
+from .base import StaffModelView
 from .labels import group_label, state_label
 
 

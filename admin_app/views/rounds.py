@@ -20,6 +20,7 @@ from spcncl_core.services import publication, recognition, results, rounds, scor
 from spcncl_core.services.rounds import criteria_set_for
 
 from ..extensions import db
+from ..policy import why_not
 from .base import StaffView, actor, allowed, catalog, require, run_service
 
 
@@ -102,6 +103,9 @@ class RoundsView(StaffView):
                                    _("Criteria set switched to %(id)s.", id=target_id))
                 if done is not None:
                     return redirect(url_for(".dashboard", round_id=round_id))
+        reason = why_not(actor(), "round.choose_criteria_set", round_)
+        if reason:
+            flash(f"{_('Not in this phase of the round')}: {reason}", "warning")
         if round_.scoring_started:
             flash(_("Switching is refused: the criteria sets of the %(year)s round are locked since council scoring "
                     "started on %(when)s.", year=round_.year, when=round_.scoring_started_at.strftime("%d/%m/%Y")),
@@ -116,7 +120,8 @@ class RoundsView(StaffView):
         session, cat, who = db.session(), catalog(), actor()
         if action == "open-screening":
             require("round.open_screening")
-            run_service(lambda: rounds.open_screening(session, who, round_), _("Registration closed; screening is open."))
+            run_service(lambda: rounds.open_screening(session, who, round_),
+                        _("Registration closed; screening is open."))
         elif action == "close-comments":
             require("round.close_comments")
             run_service(lambda: publication.close_comments(session, who, round_),

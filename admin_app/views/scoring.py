@@ -14,12 +14,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from spcncl_core.db.models import Assignment, Conflict, CouncilMember, Dossier, Round, ScoringForm
-from spcncl_core.errors import ProblemsError, SpcnclError
+from spcncl_core.errors import SpcnclError
 from spcncl_core.services import scoring, screening
 from spcncl_core.services.rounds import criteria_set_for
 
 from ..extensions import db
-from .base import StaffView, actor, catalog
+from .base import StaffView, actor, catalog, refusal
 
 
 def my_member(member_id: int) -> CouncilMember:
@@ -71,12 +71,9 @@ class ScoringView(StaffView):
                 if request.form.get("submit") == "yes":
                     scoring.submit_form(session, who, cat, member, dossier)
                 session.commit()
-            except ProblemsError as exc:
-                session.rollback()
-                flash(exc.summary + ": " + "; ".join(str(p) for p in exc.problems), "danger")
             except SpcnclError as exc:
                 session.rollback()
-                flash(str(exc), "danger")
+                flash(refusal(exc), "danger")
             else:
                 flash(_("Form submitted; it is now locked.") if request.form.get("submit") == "yes"
                       else _("Scores saved."), "success")
@@ -86,7 +83,7 @@ class ScoringView(StaffView):
             session.commit()
         except SpcnclError as exc:
             session.rollback()
-            flash(str(exc), "danger")
+            flash(refusal(exc), "danger")
             return redirect(url_for(".index"))
         cset = criteria_set_for(session, cat, dossier.round, dossier.product_group or "")
         assigned = scoring.assigned_criteria(session, cat, member, dossier)
