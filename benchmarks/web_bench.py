@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -108,6 +109,26 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("gunicorn did not start")
 
 
+def warm_up(port: int, round_id: int, rounds: int = 6) -> None:
+    """Visit every kind of page a few times so that each gunicorn worker has compiled its templates and read its
+    filter options before the measured run (a first request costs seconds, not what a user waits normally)."""
+    import http.cookiejar
+    import re
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{port}"
+    page = opener.open(f"{base}/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    data = urllib.parse.urlencode({"username": "secretariat", "password": "demo-password",
+                                   "csrf_token": token.group(1) if token else ""}).encode()
+    opener.open(f"{base}/login", data=data, timeout=30).read()
+    for _ in range(rounds):
+        for path in ("/admin/dossiers/", f"/admin/dossiers/?flt0_0={round_id}&flt1_2=eligible", "/admin/dossier/1",
+                     "/admin/dossiers/?search=rang+dong", "/admin/dossiers/?sort=1"):
+            opener.open(base + path, timeout=60).read()
+
+
 def load(port: int, round_id: int, count: int, users: int, seconds: int) -> list[dict[str, str]]:
     """Run locust headless for `seconds`; its per-page statistics rows."""
     exe = shutil.which("locust", path=os.path.dirname(sys.executable)) or "locust"
@@ -130,6 +151,7 @@ def bench(label: str, url: str, count: int, users: int, seconds: int, workers: i
     port = free_port()
     server = serve(url, port, workers)
     try:
+        warm_up(port, round_id, rounds=3 * workers)
         rows = load(port, round_id, count, users, seconds)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
