@@ -9,11 +9,9 @@ import argparse
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Any
 
 from spcncl_core.catalog import Catalog
-from spcncl_core.numbers import show
 from spcncl_core.tables import table
 
 
@@ -43,8 +41,13 @@ def add_commands(sub: Any, with_json: Any) -> None:
     p.set_defaults(fn=cmd_round_report)
     aud = sub.add_parser("audit", help="the audit log")
     asub = aud.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    with_json(with_db(asub.add_parser("verify", help="check the hash chain: detects edited or deleted entries"))
-              ).set_defaults(fn=cmd_audit_verify)
+    p = with_json(with_db(asub.add_parser(
+        "verify", help="check the keyed hash chain against its checkpoints, and the records against the log")))
+    p.add_argument("--checkpoint", help="the checkpoint file (default: $SPCNCL_AUDIT_CHECKPOINT)")
+    p.set_defaults(fn=cmd_audit_verify)
+    p = with_json(with_db(asub.add_parser("show", help="one dossier's whole history")))
+    p.add_argument("--dossier", required=True, metavar="NUMBER", help="the dossier number, e.g. HN-2023-0001")
+    p.set_defaults(fn=cmd_audit_show)
     cert = sub.add_parser("certificate", help="certificates of recognised products")
     csub = cert.add_subparsers(dest="certificate_command", required=True, metavar="ACTION")
     p = with_json(with_db(csub.add_parser("check", help="look a certificate up by its number")))
@@ -95,7 +98,9 @@ def cmd_demo(catalog: Catalog, args: argparse.Namespace) -> int:
     from spcncl_core.db.base import make_engine
     from spcncl_core.db.migrate import current, downgrade, upgrade
     from spcncl_core.errors import RecordError
+    from spcncl_core.services import audit
 
+    audit.use_dev_key_unless_configured("spcncl demo")
     engine = make_engine(args.database_url)
     where = engine.url.render_as_string(hide_password=True)
     try:
@@ -136,35 +141,32 @@ def cmd_demo(catalog: Catalog, args: argparse.Namespace) -> int:
 
 def cmd_round_report(catalog: Catalog, args: argparse.Namespace) -> int:
     """Print a round's ranking, Top N, pass/fail, open comments and certificates."""
-    from spcncl_core.services import publication, recognition, results, rounds
+    from spcncl_core.services import publication, results, rounds
 
     with _session(args) as session:
         round_ = rounds.get_round(session, args.jurisdiction, args.year)
-        rows = results.round_results(session, round_)
+        rows = results.round_report(session, catalog, round_)
         comments = publication.open_comments(session, round_)
-        certificates = {c.dossier_id: recognition.check_certificate(session, c.number)
-                        for c in recognition.certificates_of(session, round_)}
-        data = [{"position": r.position, "dossier": d.number, "product": d.product.name,
-                 "enterprise": d.product.enterprise.name, "product_group": d.product_group, "state": d.state,
-                 "eligible": r.eligible, "total": None if r.total is None else float(r.total), "passed": r.passed,
-                 "top": r.top, "tie_break": r.tie_break,
-                 "certificate": certificates[d.id].number if d.id in certificates else None} for d, r in rows]
+        data = [{"position": r.position, "dossier": r.dossier, "product": r.product, "enterprise": r.enterprise,
+                 "product_group": r.product_group, "state": r.state, "eligible": r.eligible,
+                 "total": None if r.total is None else float(r.total), "total_text": r.total_text,
+                 "passed": r.passed, "top": r.top, "tie_break": r.tie_break,
+                 "certificate": r.certificate.number if r.certificate else None} for r in rows]
+        certificates = sorted((r.certificate for r in rows if r.certificate), key=lambda c: c.number)
         if args.json:
             print(json.dumps({"round": {"jurisdiction": round_.jurisdiction_id, "year": round_.year,
                                         "title": round_.title},
                               "results": data, "open_comments": len(comments),
                               "certificates": [vars(c) | {"valid_from": str(c.valid_from),
                                                           "valid_until": str(c.valid_until)}
-                                               for c in certificates.values()]},
+                                               for c in certificates]},
                              ensure_ascii=False, indent=2))
             return 0
         print(f"{round_.title}\n")
         print(table(["#", "dossier", "product", "group", "total", "result", "top", "certificate"],
-                    [[r["position"] or "", r["dossier"], _cut(r["product"], 34), r["product_group"],
-                      "" if result.total is None else show(result.total),
+                    [[r["position"] or "", r["dossier"], _cut(r["product"], 34), r["product_group"], r["total_text"],
                       "✓ đạt" if r["passed"] else ("✗ không đủ điều kiện" if not r["eligible"] else "✗ không đạt"),
-                      "TOP" if r["top"] else "", r["certificate"] or ""]
-                     for r, (_, result) in zip(data, rows)], right=(0, 4)))
+                      "TOP" if r["top"] else "", r["certificate"] or ""] for r in data], right=(0, 4)))
         eligible = [r for r in data if r["eligible"]]
         top = [r for r in data if r["top"]]
         print(f"\nregistered {len(data)}; eligible {len(eligible)} of "
@@ -182,21 +184,69 @@ def _cut(text: str, width: int) -> str:
 
 
 def cmd_audit_verify(catalog: Catalog, args: argparse.Namespace) -> int:
-    """Verify the audit log's hash chain; exit 1 when an entry was edited or deleted."""
+    """Verify the audit log (chain, key, checkpoints, records); exit 1 when anything was tampered with."""
+    from pathlib import Path
+
     from spcncl_core.services import audit
 
     with _session(args) as session:
-        report = audit.verify(session)
+        report = audit.verify(session, Path(args.checkpoint) if args.checkpoint else None)
     if args.json:
         print(json.dumps({"entries": report.entries, "ok": report.ok, "problems": list(report.problems),
+                          "warnings": list(report.warnings), "checkpoints": report.checkpoints,
                           "head": report.head}, ensure_ascii=False, indent=2))
     elif report.ok:
-        print(f"audit log intact: {report.entries} entries, hash chain verified")
+        print(f"audit log intact: {report.entries} entries, keyed hash chain verified against "
+              f"{report.checkpoints} checkpoint(s); dossier states, scores, results and certificates match the log")
     else:
         print(f"AUDIT LOG TAMPERED: {len(report.problems)} problem(s) in {report.entries} entries")
         for problem in report.problems:
             print(f"  {problem}")
+    if not args.json:
+        for warning in report.warnings:
+            print(f"warning: {warning}")
     return 0 if report.ok else 1
+
+
+def cmd_audit_show(catalog: Catalog, args: argparse.Namespace) -> int:
+    """Print one dossier's whole history from the audit log, times in the jurisdiction's zone."""
+    from sqlalchemy import select
+
+    from spcncl_core import clock
+    from spcncl_core.db.models import Dossier, Round
+    from spcncl_core.errors import NotFoundError
+    from spcncl_core.services import audit
+
+    with _session(args) as session:
+        found = session.execute(select(Dossier, Round).join(Round, Round.id == Dossier.round_id)
+                                .where(Dossier.number == args.dossier)).first()
+        if found is None:
+            raise NotFoundError(f"no dossier {args.dossier}")
+        dossier, round_ = found
+        entries = audit.dossier_history(session, dossier.number)
+        if args.json:
+            print(json.dumps({"dossier": dossier.number, "product": dossier.product.name, "state": dossier.state,
+                              "time_zone": str(clock.zone(round_.jurisdiction_id)),
+                              "entries": audit.entries_json(entries)}, ensure_ascii=False, indent=2))
+            return 0
+        zone = clock.zone(round_.jurisdiction_id)
+        print(f"dossier {dossier.number} — {dossier.product.name}; now {dossier.state}; "
+              f"{len(entries)} audit entries (times {zone.key})")
+        for entry in entries:
+            change = _change_text(entry.before, entry.after)
+            print(f"  #{entry.seq:<6} {clock.show(entry.at, round_.jurisdiction_id)}  {entry.actor:<14} "
+                  f"{entry.action:<26} {change}" + (f"  — {entry.reason}" if entry.reason else ""))
+    return 0
+
+
+def _change_text(before: Any, after: Any) -> str:
+    def short(value: Any) -> str:
+        if isinstance(value, dict) and len(value) == 1:
+            value = next(iter(value.values()))
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if before is None:
+        return "" if after is None else short(after)
+    return f"{short(before)} → {short(after)}"
 
 
 def cmd_certificate_check(catalog: Catalog, args: argparse.Namespace) -> int:
@@ -204,7 +254,7 @@ def cmd_certificate_check(catalog: Catalog, args: argparse.Namespace) -> int:
     from spcncl_core.services import recognition
 
     with _session(args) as session:
-        status = recognition.check_certificate(session, args.number, date.today())
+        status = recognition.check_certificate(session, args.number)
     if args.json:
         print(json.dumps(vars(status) | {"valid_from": str(status.valid_from),
                                          "valid_until": str(status.valid_until)}, ensure_ascii=False, indent=2))

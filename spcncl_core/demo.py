@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spcncl_core import clock as time_source
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.models import AuditEntry, Conflict, Dossier, Enterprise, Round, Setting, User
 from spcncl_core.dossier import Dossier as EngineDossier
@@ -154,7 +155,7 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
         companies.append(dossiers.enterprise(session, secretariat, f"01{rng.randint(10**7, 10**8 - 1)}", name,
                                              ownership="cổ phần", district=DISTRICTS[i % len(DISTRICTS)],
                                              sector=sector, address=f"Hà Nội ({SYNTHETIC})"))
-    base = datetime(year, 9, 1, 8, 0)
+    base = datetime(year, 9, 1, 8, 0, tzinfo=time_source.zone("hanoi"))
     total = eligible + ineligible
     for i in range(total):
         if i < len(PUBLIC_NAMES) and i < enterprises:
@@ -234,7 +235,7 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
     if stop_after == "results":
         return demo
 
-    published_at = datetime(year, 11, 14, 9, 0)
+    published_at = datetime(year, 11, 14, 9, 0, tzinfo=time_source.zone("hanoi"))
     publication.publish(session, secretariat, catalog, round_, now=published_at)
     published = [d for d in demo.dossiers if d.state == "published"]
     if published:

@@ -23,6 +23,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     old = os.environ.get("SPCNCL_CACHE_DIR")
     os.environ["SPCNCL_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
     os.environ.pop("SPCNCL_BLOCK_PLUGINS", None)
+    os.environ.setdefault("SPCNCL_AUDIT_KEY", "test-audit-key-not-secret-0123456789")  # tests only
     yield
     if old is None:
         os.environ.pop("SPCNCL_CACHE_DIR", None)
@@ -79,15 +80,18 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture
-def session(engine: Any) -> Iterator[Any]:
-    """A session on emptied tables; the test commits as the services' callers do."""
+def session(engine: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A session on emptied tables, with the audit log's checkpoint file of this test; the test commits as the
+    services' callers do."""
     from sqlalchemy import text
 
     from spcncl_core.db.base import Base, make_session_factory
 
+    monkeypatch.setenv("SPCNCL_AUDIT_CHECKPOINT", str(tmp_path / "audit-checkpoint.jsonl"))
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))  # past the audit log's guard
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
@@ -95,6 +99,22 @@ def session(engine: Any) -> Iterator[Any]:
     factory = make_session_factory(engine)
     with factory() as db_session:
         yield db_session
+
+
+@pytest.fixture
+def tamper(engine: Any) -> Any:
+    """Run SQL as an attacker with full rights on the database would: on PostgreSQL past the audit log's
+    append-only triggers (as a superuser can)."""
+    from sqlalchemy import text
+
+    def run(*statements: str, **params: Any) -> None:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for statement in statements:
+                connection.execute(text(statement), params)
+
+    return run
 
 
 MINIMAL_SET = {

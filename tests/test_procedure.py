@@ -3,7 +3,7 @@ Council rules, Audit per record). Each test names the defect it was written for.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -212,9 +212,10 @@ def test_a_rescored_dossier_is_published_again_with_its_own_window(session: Any,
     results.compute_results(session, secretariat, catalog, built.round)
     second = publication.publish(session, secretariat, catalog, built.round, now=datetime(2023, 12, 1, 9))
     assert (first.version, second.version) == (1, 2)
-    assert second.comments_until == datetime(2023, 12, 11, 9)
+    assert second.comments_until == datetime(2023, 12, 11, 9, tzinfo=UTC)
     assert target.state == "published" and publication.publication_of(session, built.round) is second
-    states = [e.after for e in audit.entries_for(session, "dossier", target.number) if e.action == "dossier.state"]
+    states = [e.after["state"] for e in audit.entries_for(session, "dossier", target.number)
+              if e.action == "dossier.state"]
     assert states[-3:] == ["published", "council_scored", "published"]
     assert session.scalar(select(Publication).where(Publication.version == 2)) is second
     session.commit()
@@ -290,13 +291,14 @@ def test_a_dossiers_history_holds_every_step_of_bulk_changes(session: Any, catal
     built = small_round(session, catalog)
     recognised = next(d for d in built.dossiers if d.state == "recognised")
     history = audit.entries_for(session, "dossier", recognised.number)
-    steps = [e.after for e in history if e.action == "dossier.state"]
+    steps = [e.after["state"] for e in history if e.action == "dossier.state"]
     assert steps == ["submitted", "eligible", "preliminarily_scored", "council_scored", "published", "recognised"]
     actions = [e.action for e in history]
     assert "result.computed" in actions and "certificate.issued" in actions
     computed = next(e for e in history if e.action == "result.computed")
     result = session.get(Result, recognised.id)
-    assert Decimal(computed.after["total"]) == result.total and computed.after["position"] == result.position
+    logged = computed.after["result"]
+    assert Decimal(logged["total"]) == result.total and logged["position"] == result.position
     assert not session.scalars(select(text("entity_id")).select_from(text("audit_entry"))
                                .where(text("entity = 'dossiers'"))).all()
 

@@ -237,19 +237,18 @@ def test_certificates_expire_and_are_revoked_with_a_reason(session: Any, catalog
     session.commit()
 
 
-def test_tampered_or_deleted_audit_entries_are_detected(session: Any, catalog: Catalog) -> None:
+def test_tampered_or_deleted_audit_entries_are_detected(session: Any, catalog: Catalog, tamper: Any) -> None:
     small_round(session, catalog, stop_after="screened")
     assert audit.verify(session).ok
     target = session.scalar(select(AuditEntry).where(AuditEntry.action == "dossier.state").limit(1))
-    session.execute(text("UPDATE audit_entry SET actor = 'someone-else' WHERE seq = :seq"), {"seq": target.seq})
     session.commit()
+    tamper("UPDATE audit_entry SET actor = 'someone-else' WHERE seq = :seq", seq=target.seq)
     session.expire_all()
     report = audit.verify(session)
     assert not report.ok
     assert report.problems == (f"entry {target.seq} (dossier.state dossier {target.entity_id}): content was edited "
-                               "after it was written",)
-    session.execute(text("DELETE FROM audit_entry WHERE seq = :seq"), {"seq": target.seq + 1})
-    session.commit()
+                               "after it was written (or the entry was forged without the audit key)",)
+    tamper("DELETE FROM audit_entry WHERE seq = :seq", seq=target.seq + 1)
     session.expire_all()
     problems = audit.verify(session).problems
     assert f"entries {target.seq + 1}–{target.seq + 1} are missing (deleted?)" in problems

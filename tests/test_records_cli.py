@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from spcncl_core.cli import main
 
@@ -26,9 +25,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_demo_round_report_audit_and_certificates(capsys: pytest.CaptureFixture[str], db_url: str,
-                                                   engine: Any) -> None:
+                                                   engine: Any, tamper: Any) -> None:
     code, out, _ = run(capsys, "db", "upgrade", "--database-url", db_url)
-    assert code == 0 and " at revision 0" in out
+    assert code == 0 and "at revision 0" in out
     code, out, _ = run(capsys, "demo", "--database-url", db_url)
     assert code == 0 and "demo loaded: 41 dossiers" in out and "password: demo-password;" in out
     code, out, _ = run(capsys, "round", "report", "--year", "2023", "--database-url", db_url, "--json")
@@ -49,8 +48,7 @@ def test_demo_round_report_audit_and_certificates(capsys: pytest.CaptureFixture[
     assert code == 0 and out.startswith("HANOI-2023-001: ") and "valid 26/11/2023–26/11/2026" in out
     code, out, _ = run(capsys, "audit", "verify", "--database-url", db_url)
     assert code == 0 and out.startswith("audit log intact: ")
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE audit_entry SET reason = 'changed' WHERE seq = 5"))
+    tamper("UPDATE audit_entry SET reason = 'changed' WHERE seq = 5")
     code, out, _ = run(capsys, "audit", "verify", "--database-url", db_url, "--json")
     assert code == 1 and json.loads(out)["problems"][0].startswith("entry 5 ")
 

@@ -73,9 +73,14 @@ def json_value(value: Any, label: str) -> Any:
 
 
 def when(value: Any, label: str) -> datetime | None:
-    """A datetime given to a service, or None; anything else is refused."""
-    if value is None or isinstance(value, datetime):
-        return value
+    """A datetime given to a service as aware UTC (a naive one is taken as UTC), or None; anything else is
+    refused."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        from spcncl_core import clock
+
+        return clock.as_utc(value)
     raise RecordError(f"{label} must be a datetime, not {_shown(value)}")
 
 

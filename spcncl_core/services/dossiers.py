@@ -10,6 +10,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Dossier, Enterprise, Product, Round, User
@@ -93,14 +94,14 @@ def apply_move(session: Session, actor: User | None, dossier: Dossier, to_state:
     before = dossier.state
     dossier.state = to_state
     checks.flush(session, f"moving dossier {dossier.number} to {to_state}")
-    audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before=before,
-                 after=to_state, reason=reason)
+    audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before={"state": before},
+                 after={"state": to_state}, reason=reason)
 
 
 def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to_state: str,
                reason: str | None = None) -> None:
     """Move several dossiers at once (a round's results, a decision), as checked by the calling service: all are
-    checked first; one audit entry per dossier, so each dossier's history is whole."""
+    checked first; one audit entry per dossier (written in one statement), so each dossier's history is whole."""
     for dossier in dossiers:
         check_transition(dossier, to_state)
     if not dossiers:
@@ -115,10 +116,9 @@ def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to
         for dossier in part:
             set_committed_value(dossier, "state", to_state)
             set_committed_value(dossier, "version", dossier.version + 1)
-    name = actor_name(actor)
-    for dossier in dossiers:
-        audit.record(session, name, "dossier.state", "dossier", dossier.number, before=before[dossier.id],
-                     after=to_state, reason=reason)
+    audit.record_many(session, actor_name(actor), "dossier.state",
+                      (("dossier", d.number, {"state": before[d.id]}, {"state": to_state}) for d in dossiers),
+                      reason=reason)
 
 
 ENTERPRISE_FIELDS = ("ownership", "address", "district", "sector")
@@ -192,7 +192,7 @@ def register(session: Session, actor: User, round_: Round, product_: Product, nu
     session.add(dossier)
     checks.flush(session, f"registering dossier {number}", savepoint=True)
     audit.record(session, actor_name(actor), "dossier.registered", "dossier", number,
-                 after={"product": product_.name, "enterprise": product_.enterprise.code})
+                 after={"product": product_.name, "enterprise": product_.enterprise.code, "state": "draft"})
     return dossier
 
 
@@ -246,6 +246,7 @@ def submit(session: Session, actor: User, catalog: Catalog, dossier: Dossier,
     dossier.submitted_at = submitted_at or utcnow()
     dossier.state = "submitted"
     checks.flush(session, f"submitting dossier {dossier.number}")
-    audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before="draft",
-                 after="submitted", reason=f"submitted at {dossier.submitted_at.isoformat()}, product group {group}")
+    audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before={"state": "draft"},
+                 after={"state": "submitted"},
+                 reason=f"submitted at {dossier.submitted_at.isoformat()}, product group {group}")
     return dossier

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Comment, Dossier, Explanation, Publication, Result, Round, User
@@ -74,7 +75,7 @@ def publish(session: Session, actor: User, catalog: Catalog, round_: Round, now:
                  after={"version": version, "published_at": now, "comments_until": publication.comments_until,
                         "dossiers": len(snapshot)})
     set_phase(session, actor, round_, "publication", reason=f"publication {version}, comments until "
-                                                             f"{publication.comments_until:%d/%m/%Y %H:%M}")
+                                                             f"{clock.show(publication.comments_until, round_.jurisdiction_id)}")
     after_commit(session, lambda: catalog.pm.hook.results_published(catalog=catalog, round=round_,
                                                                     publication=publication))
     return publication
@@ -127,7 +128,8 @@ def submit_comment(session: Session, actor: User | None, dossier: Dossier, autho
     now = checks.when(now, "comment time") or utcnow()
     if not publication.published_at <= now <= publication.comments_until:
         raise LockedError(f"comments on the {round_.year} results were open from "
-                          f"{publication.published_at:%d/%m/%Y} to {publication.comments_until:%d/%m/%Y}")
+                          f"{clock.local(publication.published_at, round_.jurisdiction_id):%d/%m/%Y} to "
+                          f"{clock.local(publication.comments_until, round_.jurisdiction_id):%d/%m/%Y}")
     if dossier.state != "published":
         raise RecordError(f"dossier {dossier.number} is {dossier.state}: comments are on published dossiers")
     author = checks.text(author, Comment.author, "a comment's author") or ""
@@ -203,9 +205,9 @@ def close_comments(session: Session, actor: User, round_: Round, now: datetime |
     now = checks.when(now, "time") or utcnow()
     if now <= publication.comments_until:
         raise PhaseError(f"the comment window of the {round_.year} results runs until "
-                         f"{publication.comments_until:%d/%m/%Y %H:%M}; it cannot be closed before")
+                         f"{clock.show(publication.comments_until, round_.jurisdiction_id)}; it cannot be closed before")
     set_phase(session, actor, round_, "decision", reason=f"comment window of publication {publication.version} "
-                                                          f"ended {publication.comments_until:%d/%m/%Y %H:%M}")
+                                                          f"ended {clock.show(publication.comments_until, round_.jurisdiction_id)}")
 
 
 def open_comments(session: Session, round_: Round) -> list[Comment]:

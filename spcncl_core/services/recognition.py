@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Certificate, Comment, Dossier, RecognitionDecision, Result, Round, User
@@ -40,9 +41,10 @@ def decide(session: Session, actor: User, catalog: Catalog, round_: Round, numbe
     signed_by = checks.text(signed_by, RecognitionDecision.signed_by, "signed by", required=False)
     decided_on = checks.day(decided_on, "decision date")
     window = publication_of(session, round_)
-    if decided_on < window.comments_until.date():
+    window_ends = clock.local(window.comments_until, round_.jurisdiction_id)
+    if decided_on < window_ends.date():
         raise LockedError(f"a decision dated {decided_on:%d/%m/%Y} falls inside the comment window, which runs until "
-                          f"{window.comments_until:%d/%m/%Y}")
+                          f"{window_ends:%d/%m/%Y}")
     published = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
                                                            Dossier.state == "published").order_by(Dossier.number)))
     if not published:
@@ -84,10 +86,9 @@ def decide(session: Session, actor: User, catalog: Catalog, round_: Round, numbe
     checks.flush(session, f"issuing the certificates of decision {number}", savepoint=True)
     name = actor_name(actor)
     by_id = {d.id: d.number for d in published}
-    for certificate in certificates:
-        audit.record(session, name, "certificate.issued", "dossier", by_id[certificate.dossier_id],
-                     after={"certificate": certificate.number, "valid_from": certificate.valid_from,
-                            "valid_until": certificate.valid_until, "decision": number})
+    audit.record_many(session, name, "certificate.issued",
+                      (("dossier", by_id[c.dossier_id], None, {"certificate": audit.certificate_json(c)})
+                       for c in certificates), reason=f"decision {number}")
     apply_many(session, actor, recognised, "recognised", reason=f"decision {number}")
     apply_many(session, actor, not_recognised, "not_recognised", reason=f"decision {number}")
     audit.record(session, name, "recognition.decided", "round", round_.id,
@@ -124,7 +125,7 @@ def revoke(session: Session, actor: User, number: str, reason: str, today: date 
     require(session, actor, "certificate.revoke", dossier.round)
     if certificate.revoked_at is not None:
         raise LockedError(f"certificate {certificate.number} was revoked on {certificate.revoked_at:%d/%m/%Y}")
-    today = checks.day(today, "today") if today is not None else utcnow().date()
+    today = checks.day(today, "today") if today is not None else clock.today(dossier.round.jurisdiction_id)
     if certificate.valid_until < today or dossier.state == "expired":
         raise LockedError(f"certificate {certificate.number} expired on {certificate.valid_until:%d/%m/%Y}; an "
                           "expired certificate is not revoked")
@@ -132,10 +133,13 @@ def revoke(session: Session, actor: User, number: str, reason: str, today: date 
         check_transition(dossier, "revoked")
     except IllegalTransitionError as exc:
         raise LockedError(str(exc)) from None
+    before = audit.certificate_json(certificate)
     certificate.revoked_at, certificate.revocation_reason = utcnow(), reason
     checks.flush(session, f"revoking certificate {certificate.number}")
-    audit.record(session, actor_name(actor), "certificate.revoked", "certificate", certificate.number, reason=reason)
     apply_move(session, actor, dossier, "revoked", reason=reason)
+    audit.record(session, actor_name(actor), "certificate.revoked", "dossier", dossier.number,
+                 before={"certificate": before}, after={"certificate": audit.certificate_json(certificate)},
+                 reason=reason)
     return certificate
 
 
@@ -173,11 +177,16 @@ class CertificateStatus:
     revocation_reason: str | None
 
 
+def certificate_status(valid_until: date, revoked_at: datetime | None, today: date) -> str:
+    """valid, expired (after its last valid day) or revoked."""
+    return "revoked" if revoked_at else "expired" if valid_until < today else "valid"
+
+
 def check_certificate(session: Session, number: str, today: date | None = None) -> CertificateStatus:
     """Look a certificate up by number: whose it is and whether it is valid, expired or revoked today."""
     certificate = get_certificate(session, number)
-    today = today or utcnow().date()
-    status = "revoked" if certificate.revoked_at else "expired" if certificate.valid_until < today else "valid"
+    today = today or clock.today(certificate.dossier.round.jurisdiction_id)
+    status = certificate_status(certificate.valid_until, certificate.revoked_at, today)
     product = certificate.dossier.product
     return CertificateStatus(certificate.number, product.name, product.enterprise.name, certificate.valid_from,
                              certificate.valid_until, status, certificate.revocation_reason)

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from spcncl_core import clock
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Dossier, Result, Round, User
+from spcncl_core.db.models import Certificate, Dossier, Enterprise, Product, Result, Round, User
 from spcncl_core.engine.evaluate import Evaluation
 from spcncl_core.engine.ranking import rank
+from spcncl_core.numbers import round_half_up
 from spcncl_core.services import audit, checks
 from spcncl_core.services.dossiers import apply_many
 from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
 from spcncl_core.services.scoring import member_scores, round_scores
 from spcncl_core.services.screening import engine_evaluation
+
+if TYPE_CHECKING:
+    from spcncl_core.services.recognition import CertificateStatus
 
 SCORED = ("preliminarily_scored", "council_scored", "published")  # published: re-ranked after a re-scoring
 
@@ -88,12 +94,8 @@ def compute_results(session: Session, actor: User, catalog: Catalog, round_: Rou
     checks.flush(session, f"storing the results of the {round_.year} round")
     name = actor_name(actor)
     numbers = {d.id: d.number for d in dossiers}
-    for result in results:
-        audit.record(session, name, "result.computed", "dossier", numbers[result.dossier_id],
-                     before=before.get(result.dossier_id),
-                     after={"criteria_set": result.criteria_set_id, "eligible": result.eligible,
-                            "total": result.total, "passed": result.passed, "position": result.position,
-                            "top": result.top})
+    audit.record_many(session, name, "result.computed",
+                      (("dossier", numbers[r.dossier_id], None, {"result": audit.result_json(r)}) for r in results))
     audit.record(session, name, "results.computed", "round", round_.id,
                  after={"dossiers": len(results), "passed": sum(r.passed for r in results),
                         "top": sorted(d.number for d in dossiers if places.get(d.number) and places[d.number].top)})
@@ -107,6 +109,56 @@ def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result
     return sorted(((d, r) for d, r in rows),
                   key=lambda dr: (not dr[1].eligible, dr[1].position or 10**9, dr[0].product_group or "",
                                   dr[0].number))
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One dossier's line in a round's report: its result, product, enterprise and certificate."""
+
+    position: int | None
+    dossier: str
+    product: str
+    enterprise: str
+    product_group: str | None
+    state: str
+    eligible: bool
+    total: Decimal | None
+    total_text: str  # with the set's decimals (70.00), never an exponent; "" when not scored
+    passed: bool
+    top: bool
+    tie_break: str | None
+    certificate: CertificateStatus | None
+
+
+def round_report(session: Session, catalog: Catalog, round_: Round) -> list[ReportRow]:
+    """A round's results with products, enterprises and certificates, best first (ineligible last), in a fixed
+    number of queries whatever the round's size."""
+    from spcncl_core.services.recognition import CertificateStatus, certificate_status  # recognition imports us
+    rows = session.execute(
+        select(Dossier.number, Dossier.state, Dossier.product_group, Product.name, Enterprise.name,
+               Result.criteria_set_id, Result.eligible, Result.total, Result.passed, Result.position, Result.top,
+               Result.tie_break, Certificate.number, Certificate.valid_from, Certificate.valid_until,
+               Certificate.revoked_at, Certificate.revocation_reason)
+        .join(Result, Result.dossier_id == Dossier.id)
+        .join(Product, Product.id == Dossier.product_id)
+        .join(Enterprise, Enterprise.id == Product.enterprise_id)
+        .outerjoin(Certificate, Certificate.dossier_id == Dossier.id)
+        .where(Dossier.round_id == round_.id)).all()
+    today = clock.today(round_.jurisdiction_id)
+    places: dict[str, int] = {}
+    report = []
+    for (number, state, group, product, enterprise, set_id, eligible, total, passed, position, top, tie_break,
+         cert_number, valid_from, valid_until, revoked_at, revocation_reason) in rows:
+        if set_id not in places:
+            places[set_id] = catalog.get(set_id).rounding_places
+        certificate = None if cert_number is None else CertificateStatus(
+            cert_number, product, enterprise, valid_from, valid_until,
+            certificate_status(valid_until, revoked_at, today), revocation_reason)
+        report.append(ReportRow(position, number, product, enterprise, group, state, eligible, total,
+                                "" if total is None else format(round_half_up(total, places[set_id]), "f"),
+                                passed, top, tie_break, certificate))
+    report.sort(key=lambda r: (not r.eligible, r.position or 10**9, r.product_group or "", r.dossier))
+    return report
 
 
 @dataclass(frozen=True)

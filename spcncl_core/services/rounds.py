@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.db.base import utcnow
@@ -84,7 +85,7 @@ def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_:
     require(session, actor, "round.choose_criteria_set", round_)
     if round_.scoring_started:
         raise LockedError(f"the criteria sets of the {round_.year} round are locked: council scoring started on "
-                          f"{round_.scoring_started_at:%d/%m/%Y %H:%M}")
+                          f"{clock.show(round_.scoring_started_at, round_.jurisdiction_id)}")
     product_group = checks.text(product_group, RoundCriteriaSet.product_group, "product group") or ""
     cset = catalog.get(checks.text(criteria_set_id, RoundCriteriaSet.criteria_set_id, "criteria set") or "")
     if cset.jurisdiction != round_.jurisdiction_id or cset.product_group != product_group:

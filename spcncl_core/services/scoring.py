@@ -493,9 +493,9 @@ def import_scores(session: Session, actor: User, catalog: Catalog, round_: Round
         if entries:
             session.execute(insert(ScoringEntry), entries)
     name = actor_name(actor)
-    for (member_id, dossier_id), points in forms.items():
-        member = members_by_id[member_id]
-        audit.record(session, name, "form.submitted", "dossier", dossiers_by_id[dossier_id].number,
-                     after={"member": member.code, "points": points, "entered_by": name,
-                            "on_behalf_of": member.username or member.code})
+    audit.record_many(session, name, "form.submitted",
+                      (("dossier", dossiers_by_id[d].number, None,
+                        {"member": members_by_id[m].code, "points": points, "submitted": True, "entered_by": name,
+                         "on_behalf_of": members_by_id[m].username or members_by_id[m].code})
+                       for (m, d), points in forms.items()))
     return len(form_ids)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spcncl_core.db.base import Base, ExactDecimal, utcnow
+from spcncl_core.db.base import Base, ExactDecimal, UTCDateTime, utcnow
 from spcncl_core.db.models.users import User
 
 COUNCIL_ROLES = ("chair", "vice_chair", "secretary", "member")
@@ -56,7 +56,7 @@ class Conflict(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id"), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
-    declared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ScoringForm(Base):
@@ -68,7 +68,7 @@ class ScoringForm(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id"))
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     entries: Mapped[list[ScoringEntry]] = relationship(cascade="all, delete-orphan", lazy="selectin")

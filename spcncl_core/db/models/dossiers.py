@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spcncl_core.db.base import Base, ExactDecimal, JSONData, utcnow
+from spcncl_core.db.base import Base, ExactDecimal, JSONData, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from spcncl_core.db.models.enterprises import Product
@@ -30,7 +30,7 @@ class Dossier(Base):
     product_group: Mapped[str | None] = mapped_column(String(40))
     inputs: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     round: Mapped[Round] = relationship(back_populates="dossiers")
@@ -90,6 +90,6 @@ class Result(Base):
     tie_break: Mapped[str | None] = mapped_column(Text)
     subtotals: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
     criteria: Mapped[list[Any]] = mapped_column(JSONData, default=list)
-    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dossier: Mapped[Dossier] = relationship()

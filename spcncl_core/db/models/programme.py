@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spcncl_core.db.base import Base, utcnow
+from spcncl_core.db.base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from spcncl_core.db.models.dossiers import Dossier
@@ -37,9 +37,9 @@ class Round(Base):
     council_decision_ref: Mapped[str | None] = mapped_column(String(100))
     comment_days: Mapped[int | None] = mapped_column(Integer)
     phase: Mapped[str] = mapped_column(String(20), default="registration", server_default="registration")
-    scoring_started_at: Mapped[datetime | None] = mapped_column(DateTime)
-    scoring_closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    scoring_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scoring_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     criteria_sets: Mapped[list[RoundCriteriaSet]] = relationship(back_populates="round", cascade="all, delete-orphan")
     dossiers: Mapped[list[Dossier]] = relationship(back_populates="round")
@@ -60,7 +60,7 @@ class RoundCriteriaSet(Base):
     criteria_set_id: Mapped[str] = mapped_column(String(80))
     content_hash: Mapped[str] = mapped_column(String(64))
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
-    chosen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     round: Mapped[Round] = relationship(back_populates="criteria_sets")
 

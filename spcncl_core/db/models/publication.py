@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spcncl_core.db.base import Base, JSONData, utcnow
+from spcncl_core.db.base import Base, JSONData, UTCDateTime, utcnow
 
 COMMENT_STATES = ("open", "explanation_requested", "resolved")
 RESOLUTIONS = ("kept", "rescored", "excluded")
@@ -23,8 +23,8 @@ class Publication(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    published_at: Mapped[datetime] = mapped_column(DateTime)
-    comments_until: Mapped[datetime] = mapped_column(DateTime)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    comments_until: Mapped[datetime] = mapped_column(UTCDateTime)
     snapshot: Mapped[list[Any]] = mapped_column(JSONData)
 
 
@@ -38,7 +38,7 @@ class Comment(Base):
     author: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     state: Mapped[str] = mapped_column(String(30), default="open")
     resolution: Mapped[str | None] = mapped_column(String(20))
     resolution_note: Mapped[str | None] = mapped_column(Text)
@@ -54,4 +54,4 @@ class Explanation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

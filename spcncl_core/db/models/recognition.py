@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from spcncl_core.db.base import Base
+from spcncl_core.db.base import Base, UTCDateTime
 from spcncl_core.db.models.dossiers import Dossier
 
 
@@ -22,7 +22,7 @@ class Certificate(Base):
     decision_id: Mapped[int] = mapped_column(ForeignKey("recognition_decision.id"))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship()

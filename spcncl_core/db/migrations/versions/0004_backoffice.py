@@ -1,7 +1,7 @@
 """back office: users' language, folded name keys for accent-insensitive search, indexes for its lists
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from alembic import op
 from spcncl_core.search import fold
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
 # what the back office filters, joins and sorts its lists by (100,000 dossiers: benchmarks/web_bench.py)
-INDEXES = [('dossier', 'product_id'), ('dossier', 'number'), ('dossier', 'state'), ('product', 'enterprise_id'),
+INDEXES = [('dossier', 'number'), ('dossier', 'state'), ('product', 'enterprise_id'),
            ('enterprise', 'name'), ('enterprise', 'district'), ('product', 'name')]
 
 
