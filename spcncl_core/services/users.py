@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.db.models import User
 from spcncl_core.db.models.users import ROLES
-from spcncl_core.errors import DuplicateError, PermissionDeniedError, RecordError
+from spcncl_core.errors import DuplicateError, NotFoundError, PermissionDeniedError, RecordError
 from spcncl_core.services import audit, checks
 from spcncl_core.services.policy import actor_name, require
 
@@ -123,3 +123,30 @@ def change_password(session: Session, actor: User, old_password: str, new_passwo
     audit.record(session, actor_name(user), "user.password_changed", "user", user.username,
                  after={"password": "changed"})
     return user
+
+
+LANGUAGES = ("vi", "en")
+
+
+def get_user(session: Session, username: str) -> User:
+    """A user by username."""
+    found = session.scalar(select(User).where(User.username == username))
+    if found is None:
+        raise NotFoundError(f"no user {username}")
+    return found
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, else None (the caller says only "wrong")."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active or not check_password(user.password_hash, password):
+        return None
+    return user
+
+
+def set_language(session: Session, user: User, language: str) -> None:
+    """A user's own language in the back office: vi (the default) or en. Not audited: a display preference."""
+    if language not in LANGUAGES:
+        raise RecordError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    user.language = language
+    checks.flush(session, f"changing the language of {user.username}")
