@@ -421,3 +421,43 @@ def test_hook_register_admin_views_adds_a_guarded_screen(engine: Any, session: A
     assert html == "extra screen; 10 dossiers"
     # the installed Huế example plugin adds its own page
     assert "Thừa Thiên Huế" in client_for(engine, catalog, "viewer").get("/admin/hue/").get_data(as_text=True)
+
+
+def test_workbooks_download_and_a_checked_upload_saves_nothing(engine: Any, session: Any, catalog: Any,
+                                                              tmp_path: Any) -> None:
+    import io
+
+    import openpyxl
+
+    from spcncl_core.excel.bulk import write_bulk
+
+    demo = build(session, catalog, "results")
+    rid = demo.round.id
+    client = client_for(engine, catalog, "secretariat")
+    for kind in ("results", "working", "bulk"):
+        response = client.get(f"/admin/workbooks/{rid}/{kind}.xlsx")
+        assert response.status_code == 200 and response.data[:2] == b"PK", kind
+        openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
+    assert client.get("/admin/workbooks/set/hanoi-2023-standard.xlsx").data[:2] == b"PK"
+    # a registration round: upload a filled bulk sheet, checked first (nothing saved), then imported
+    fresh = build(session, catalog, "registered", year=2025).round
+    inputs = {k: v for k, v in demo.dossiers[0].inputs.items()}
+    sheet = tmp_path / "bulk.xlsx"
+    write_bulk(catalog, "hanoi", 2025, sheet, rows=[{"enterprise_code": "0107777777", "enterprise_name":
+                                                     "Công ty CP Thử Excel", "product_name": "Sản phẩm Excel",
+                                                     "number": "HN-2025-7777", "inputs": inputs}],
+               blank_rows=2)
+    csrf = token(client, f"/admin/rounds/{fresh.id}")
+    before = snapshot(session)
+    html = client.post(f"/admin/workbooks/{fresh.id}/upload/bulk", data={
+        "csrf_token": csrf, "check_only": "on", "workbook": (sheet.open("rb"), "bulk.xlsx")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "Đã kiểm tra, chưa lưu gì" in html, html[html.find("alert"):][:600]
+    assert snapshot(session) == before
+    html = client.post(f"/admin/workbooks/{fresh.id}/upload/bulk", data={
+        "csrf_token": csrf, "workbook": (io.BytesIO(b"not a workbook"), "evil.xlsx")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "Dữ liệu không hợp lệ" in html and snapshot(session) == before
+    client.post(f"/admin/workbooks/{fresh.id}/upload/bulk", data={
+        "csrf_token": csrf, "workbook": (sheet.open("rb"), "bulk.xlsx")}, content_type="multipart/form-data")
+    assert session.scalar(select(Dossier).where(Dossier.number == "HN-2025-7777")) is not None

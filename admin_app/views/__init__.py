@@ -21,6 +21,7 @@ def register_views(admin: Any, db: Any) -> None:
     from .rounds import RoundsView
     from .scoring import ScoringView
     from .users import UsersView
+    from .workbooks import WorkbooksView
 
     records = _l("Records")
     admin.add_view(RoundsView(name=_l("Rounds"), endpoint="rounds", url="/admin/rounds"))
@@ -34,4 +35,5 @@ def register_views(admin: Any, db: Any) -> None:
     admin.add_view(CommentsView(name=_l("Comments"), endpoint="comments", url="/admin/comments"))
     admin.add_view(CriteriaView(name=_l("Criteria sets"), endpoint="criteria", url="/admin/criteria"))
     admin.add_view(ScoringView(name=_l("My scoring forms"), endpoint="scoring", url="/admin/scoring"))
+    admin.add_view(WorkbooksView(name=_l("Workbooks"), endpoint="workbooks", url="/admin/workbooks"))
     admin.add_view(UsersView(name=_l("Users"), endpoint="users", url="/admin/users"))
