@@ -97,9 +97,25 @@ def fmt_number(value: Any, places: int | None = None) -> str:
     """A number in the page's locale: 1.234,5 in Vietnamese."""
     if value is None or value == "":
         return ""
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:  # not a number after all: shown as it is
+        return str(value)
     pattern = None if places is None else "#,##0." + "0" * places if places else "#,##0"
     return format_decimal(number, format=pattern, locale=str(get_locale() or "vi"))
+
+
+def fmt_brief(value: Any, limit: int = 160) -> str:
+    """An audit entry's value in one short line: a mapping as `key: value; …`."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        text = "; ".join(f"{k}: {fmt_brief(v, limit)}" for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        text = ", ".join(fmt_brief(v, limit) for v in value)
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def fmt_vnd(value: Any) -> str:
@@ -116,5 +132,5 @@ def init_app(app: Flask) -> None:
     if not isinstance(babel.__dict__.get("domain_instance"), PoDomain):
         babel.__dict__["domain_instance"] = PoDomain()
     _patch_flask_admin()
-    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd)
+    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief)
     Locale.parse("vi")  # fail at start-up, not on the first request, if Babel lacks the locale data
