@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -15,7 +16,15 @@ from spcncl_core.catalog import Catalog
 from spcncl_core.db.models import Dossier, Enterprise, Product, Round
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import evaluate
-from spcncl_core.errors import IllegalTransitionError, LockedError, NotFoundError, RecordError, StaleEditError
+from spcncl_core.errors import (
+    DossierError,
+    IllegalTransitionError,
+    LockedError,
+    NotFoundError,
+    Problem,
+    RecordError,
+    StaleEditError,
+)
 from spcncl_core.services import audit
 from spcncl_core.services.rounds import criteria_set_for
 
@@ -120,6 +129,89 @@ def register(session: Session, actor: str, round_: Round, product_: Product, num
     audit.record(session, actor, "dossier.registered", "dossier", number,
                  after={"product": product_.name, "state": "draft"})
     return dossier
+
+
+def register_many(session: Session, actor: str, round_: Round,
+                  registrations: Iterable[tuple[int, str, dict[str, Any], dict[str, Any] | None]]) -> list[int]:
+    """Register many products at once (an import): rows of (product id, dossier number, inputs, self-assessment).
+
+    Every row is checked first (product known, each product and number once in the round); nothing is written
+    unless all are valid. One audit entry per dossier; returns the new dossiers' ids in the rows' order.
+    """
+    rows = [(product_id, number, dict(inputs), dict(self_assessment or {}))
+            for product_id, number, inputs, self_assessment in registrations]
+    taken_products, taken_numbers = set(), set()
+    for product_id, number in session.execute(select(Dossier.product_id, Dossier.number)
+                                              .where(Dossier.round_id == round_.id)):
+        taken_products.add(product_id)
+        taken_numbers.add(number)
+    known = set(session.scalars(select(Product.id).where(Product.id.in_({r[0] for r in rows})))) if rows else set()
+    problems = []
+    for n, (product_id, number, _, _) in enumerate(rows, start=1):
+        if product_id not in known:
+            problems.append(Problem(f"row {n}", f"no product with id {product_id}"))
+        elif product_id in taken_products:
+            problems.append(Problem(f"row {n}", f"product {product_id} is registered in the {round_.year} round "
+                                                "already"))
+        if number in taken_numbers:
+            problems.append(Problem(f"row {n}", f"dossier number {number} is taken in the {round_.year} round"))
+        taken_products.add(product_id)
+        taken_numbers.add(number)
+    if problems:
+        raise DossierError(problems, summary="registration refused; nothing was written")
+    if not rows:
+        return []
+    ids = list(session.scalars(
+        insert(Dossier).returning(Dossier.id, sort_by_parameter_order=True),
+        [{"round_id": round_.id, "product_id": product_id, "number": number, "state": "draft", "inputs": inputs,
+          "self_assessment": assessment, "version": 1} for product_id, number, inputs, assessment in rows]))
+    audit.record_many(session, actor, "dossier.registered",
+                      (("dossier", number, None, {"product": product_id, "state": "draft"})
+                       for product_id, number, _, _ in rows))
+    return ids
+
+
+def submit_many(session: Session, catalog: Catalog, actor: str, round_: Round,
+                submitted_at: dict[str, datetime] | None = None) -> int:
+    """Submit every draft of the round at once (an import), each checked as `submit` checks one: every problem of
+    every dossier is reported together, and nothing is written unless all are valid. Returns how many."""
+    drafts = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id, Dossier.state == "draft")
+                                  .order_by(Dossier.number)))
+    known = catalog.known_inputs(round_.jurisdiction_id)
+    groups, problems = {}, []
+    now = clock.now()
+    for dossier in drafts:
+        group = catalog.classify(round_.jurisdiction_id, round_.year, dossier.inputs)
+        cset = criteria_set_for(session, catalog, round_, group)
+        try:
+            evaluate(cset, EngineDossier(round_.jurisdiction_id, round_.year, dossier.inputs,
+                                         dossier.self_assessment, dossier.number), known_inputs=known)
+        except DossierError as exc:
+            problems += [Problem(f"{dossier.number}: {p.where}", p.message) for p in exc.problems]
+            continue
+        groups[dossier.id] = group
+    if problems:
+        raise DossierError(problems, summary="submission refused; nothing was written")
+    times = {n: clock.as_utc(t) for n, t in (submitted_at or {}).items()}
+    session.flush()
+    table = Dossier.__table__
+    if drafts:
+        changed = session.connection().execute(
+            sql_update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version")),
+            [{"_id": d.id, "_version": d.version, "product_group": groups[d.id],
+              "submitted_at": times.get(d.number, now), "state": "submitted", "version": d.version + 1}
+             for d in drafts]).rowcount
+        if changed != len(drafts):
+            raise StaleEditError(f"{len(drafts) - changed} drafts of the {round_.year} round were changed elsewhere "
+                                 "while they were submitted; roll back and submit again")
+    for dossier in drafts:
+        set_committed_value(dossier, "product_group", groups[dossier.id])
+        set_committed_value(dossier, "submitted_at", times.get(dossier.number, now))
+        set_committed_value(dossier, "state", "submitted")
+        set_committed_value(dossier, "version", dossier.version + 1)
+    audit.record_many(session, actor, "dossier.state",
+                      (("dossier", d.number, {"state": "draft"}, {"state": "submitted"}) for d in drafts))
+    return len(drafts)
 
 
 def get(session: Session, round_: Round, number: str) -> Dossier:

@@ -5,21 +5,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Certificate, Dossier, Enterprise, Product, Result, Round
-from spcncl_core.engine.evaluate import Evaluation
+from spcncl_core.criteria.model import CriteriaSet
+from spcncl_core.db.bulk import insert_rows
+from spcncl_core.db.models import (
+    Certificate,
+    CouncilMember,
+    Dossier,
+    Enterprise,
+    PrerequisiteCheck,
+    Product,
+    Result,
+    Round,
+    ScoringEntry,
+    ScoringForm,
+)
+from spcncl_core.dossier import Dossier as EngineDossier
+from spcncl_core.engine.evaluate import Evaluation, evaluate
 from spcncl_core.engine.ranking import rank
 from spcncl_core.numbers import round_half_up
 from spcncl_core.services import audit
 from spcncl_core.services.dossiers import move_many
 from spcncl_core.services.recognition import CertificateStatus, certificate_status
 from spcncl_core.services.rounds import criteria_set_for
-from spcncl_core.services.scoring import member_scores, round_scores
+from spcncl_core.services.scoring import member_scores
 from spcncl_core.services.screening import engine_evaluation
 
 SCORED = ("preliminarily_scored", "council_scored")
@@ -32,60 +47,117 @@ def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
              "explanation": c.explanation} for c in evaluation.criteria]
 
 
+CHUNK = 1000  # dossiers evaluated per batch: a round's scores are never all in memory at once
+
+
 def compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> list[Result]:
     """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N.
 
-    Dossiers with council scores become council_scored. Results record the criteria set's content hash.
+    Dossiers with council scores become council_scored. Results record the criteria set's content hash; each
+    result gets its audit entry. Dossiers and their scores are read in batches, results written in bulk.
     """
-    dossiers = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
-                                                          Dossier.state.in_((*SCORED, "ineligible")))
-                                    .order_by(Dossier.number)))
+    session.flush()
+    known = catalog.known_inputs(round_.jurisdiction_id)
+    overridden = set(session.scalars(
+        select(PrerequisiteCheck.dossier_id).join(Dossier, Dossier.id == PrerequisiteCheck.dossier_id)
+        .where(Dossier.round_id == round_.id, PrerequisiteCheck.override.is_not(None))))
+    sets: dict[str, CriteriaSet] = {}
     evaluations: dict[int, Evaluation] = {}
-    by_group: dict[str, list[Evaluation]] = {}
-    scores = round_scores(session, round_)
-    for dossier in dossiers:
-        if dossier.state == "ineligible":
-            continue
-        evaluation = engine_evaluation(session, catalog, dossier, scores.get(dossier.id))
-        evaluations[dossier.id] = evaluation
-        by_group.setdefault(dossier.product_group or "", []).append(evaluation)
+    listed: list[tuple[int, str, str, str | None]] = []  # id, number, state, product group
+    last_id = 0
+    while True:
+        batch = session.execute(
+            select(Dossier.id, Dossier.number, Dossier.state, Dossier.product_group, Dossier.inputs,
+                   Dossier.self_assessment, Dossier.submitted_at)
+            .where(Dossier.round_id == round_.id, Dossier.state.in_((*SCORED, "ineligible")), Dossier.id > last_id)
+            .order_by(Dossier.id).limit(CHUNK)).all()
+        if not batch:
+            break
+        last_id = batch[-1][0]
+        scores = _submitted_scores(session, batch[0][0], last_id)
+        for dossier_id, number, state, group, inputs, assessment, submitted_at in batch:
+            listed.append((dossier_id, number, state, group))
+            if group not in sets:
+                sets[group] = criteria_set_for(session, catalog, round_, group or "")
+            if state == "ineligible":
+                continue
+            if dossier_id in overridden:  # the secretariat's overrides decide eligibility: the full path
+                evaluation = engine_evaluation(session, catalog, session.get(Dossier, dossier_id),
+                                               scores.get(dossier_id))
+            else:
+                evaluation = evaluate(sets[group], EngineDossier(round_.jurisdiction_id, round_.year, inputs,
+                                                                 assessment, number, submitted_at),
+                                      scores.get(dossier_id), known_inputs=known)
+            evaluations[dossier_id] = evaluation
     places = {}
-    sets = [criteria_set_for(session, catalog, round_, group) for group in sorted(by_group)]
-    if sets and len({(s.top, s.tie_breaks) for s in sets}) == 1:
+    by_group: dict[str, list[Evaluation]] = {}
+    for dossier_id, _, _, group in listed:
+        if dossier_id in evaluations:
+            by_group.setdefault(group or "", []).append(evaluations[dossier_id])
+    ranked_sets = [sets[group] for group in sorted(by_group)]
+    if ranked_sets and len({(s.top, s.tie_breaks) for s in ranked_sets}) == 1:
         # the product groups share one ranking and one Top N (Hanoi's Top 10 is the round's)
-        for entry in rank(list(evaluations.values()), sets[0], all_sets=True):
+        for entry in rank([e for g in sorted(by_group) for e in by_group[g]], ranked_sets[0], all_sets=True):
             places[entry.evaluation.dossier_id] = entry
     else:
-        for cset in sets:
+        for cset in ranked_sets:
             for entry in rank(by_group[cset.product_group], cset):
                 places[entry.evaluation.dossier_id] = entry
-    session.execute(delete(Result).where(Result.dossier_id.in_([d.id for d in dossiers])))
-    results = []
-    for dossier in dossiers:
-        evaluation = evaluations.get(dossier.id)
-        if evaluation is None:
-            cset = criteria_set_for(session, catalog, round_, dossier.product_group or "")
-            results.append(Result(dossier_id=dossier.id, criteria_set_id=cset.id, content_hash=cset.content_hash,
-                                  eligible=False, total=None, passed=False, subtotals={}, criteria=[]))
-            continue
-        place = places.get(dossier.number)
-        results.append(Result(
-            dossier_id=dossier.id, criteria_set_id=evaluation.criteria_set, content_hash=evaluation.content_hash,
-            eligible=True, total=evaluation.total, passed=evaluation.passed,
-            position=place.position if place else None, top=bool(place and place.top),
-            tie_break=place.tie_break if place else None,
-            subtotals={g: str(v) for g, v in evaluation.subtotals.items()}, criteria=_criteria_json(evaluation)))
-    move_many(session, actor, [d for d in dossiers if d.state == "preliminarily_scored"
-                               and evaluations[d.id].council_scored], "council_scored", reason="results computed")
-    session.add_all(results)
-    session.flush()
-    numbers = {d.id: d.number for d in dossiers}
-    audit.record_many(session, actor, "result.computed",
-                      (("dossier", numbers[r.dossier_id], None, {"result": audit.result_json(r)}) for r in results))
+    session.execute(delete(Result).where(Result.dossier_id.in_(
+        select(Dossier.id).where(Dossier.round_id == round_.id))).execution_options(synchronize_session=False))
+    now = clock.now()
+    logged = []
+    for chunk in range(0, len(listed), CHUNK):
+        rows = []
+        for dossier_id, number, _, group in listed[chunk:chunk + CHUNK]:
+            evaluation = evaluations.get(dossier_id)
+            if evaluation is None:
+                cset = sets[group]
+                row = {"dossier_id": dossier_id, "criteria_set_id": cset.id, "content_hash": cset.content_hash,
+                       "eligible": False, "total": None, "passed": False, "position": None, "top": False,
+                       "tie_break": None, "subtotals": {}, "criteria": [], "computed_at": now}
+            else:
+                place = places.get(number)
+                row = {"dossier_id": dossier_id, "criteria_set_id": evaluation.criteria_set,
+                       "content_hash": evaluation.content_hash, "eligible": True, "total": evaluation.total,
+                       "passed": evaluation.passed, "position": place.position if place else None,
+                       "top": bool(place and place.top), "tie_break": place.tie_break if place else None,
+                       "subtotals": {g: str(v) for g, v in evaluation.subtotals.items()},
+                       "criteria": _criteria_json(evaluation), "computed_at": now}
+            rows.append(row)
+            logged.append(("dossier", number, None, {"result": _result_json(row)}))
+        insert_rows(session, Result.__table__, rows)
+    to_move = [dossier_id for dossier_id, _, state, _ in listed
+               if state == "preliminarily_scored" and evaluations[dossier_id].council_scored]
+    moving = []
+    for chunk in range(0, len(to_move), CHUNK):
+        moving += session.scalars(select(Dossier).options(load_only(Dossier.id, Dossier.number, Dossier.state,
+                                                                    Dossier.version))
+                                  .where(Dossier.id.in_(to_move[chunk:chunk + CHUNK])))
+    move_many(session, actor, moving, "council_scored", reason="results computed")
+    audit.record_many(session, actor, "result.computed", logged)
+    top = sorted(n for n, place in places.items() if place.top)
     audit.record(session, actor, "results.computed", "round", round_.id,
-                 after={"dossiers": len(results), "passed": sum(r.passed for r in results),
-                        "top": sorted(d.number for d in dossiers if places.get(d.number) and places[d.number].top)})
-    return results
+                 after={"dossiers": len(listed), "passed": sum(e.passed for e in evaluations.values()), "top": top})
+    session.expire_all()  # results and states were written in bulk
+    return list(session.scalars(select(Result).join(Dossier, Dossier.id == Result.dossier_id)
+                                .where(Dossier.round_id == round_.id).order_by(Dossier.number)))
+
+
+def _submitted_scores(session: Session, first_id: int, last_id: int) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """Submitted scores of the dossiers whose ids lie in [first_id, last_id]: dossier → member → criterion."""
+    out: dict[int, dict[str, dict[str, Decimal]]] = {}
+    for dossier_id, member, criterion_id, points in session.execute(
+            select(ScoringForm.dossier_id, CouncilMember.code, ScoringEntry.criterion_id, ScoringEntry.points)
+            .join(ScoringEntry, ScoringEntry.form_id == ScoringForm.id)
+            .join(CouncilMember, CouncilMember.id == ScoringForm.member_id)
+            .where(ScoringForm.dossier_id.between(first_id, last_id), ScoringForm.submitted_at.is_not(None))):
+        out.setdefault(dossier_id, {}).setdefault(member, {})[criterion_id] = points
+    return out
+
+
+def _result_json(row: dict[str, object]) -> dict[str, object]:
+    return audit.result_json(SimpleNamespace(**row))
 
 
 def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result]]:

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
+from spcncl_core.db.bulk import insert_rows, insert_rows_returning_ids
 from spcncl_core.db.models import Assignment, Conflict, CouncilMember, Dossier, Round, ScoringEntry, ScoringForm
 from spcncl_core.db.models.council import COUNCIL_ROLES
 from spcncl_core.engine.evaluate import check_points
@@ -313,16 +314,17 @@ def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
     if problems:
         raise DossierError(problems, summary="score import refused; nothing was written")
     now = utcnow()
-    # bulk inserts: a round's forms arrive by the thousand from the Excel workbooks
-    form_ids = list(session.scalars(
-        insert(ScoringForm).returning(ScoringForm.id, sort_by_parameter_order=True),
-        [{"member_id": m, "dossier_id": d, "submitted_at": now, "version": 1} for m, d in forms]))
+    # bulk writes: a round's forms arrive by the thousand from the Excel workbooks
+    form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
+        {"member_id": m, "dossier_id": d, "submitted_at": now, "version": 1} for m, d in forms])
     entries = [{"form_id": form_id, "criterion_id": c, "points": p}
                for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()]
-    if entries:
-        session.execute(insert(ScoringEntry), entries)
+    insert_rows(session, ScoringEntry.__table__, entries)
+    codes, numbers = {m: members_by_id[m].code for m in members_by_id}, {d: dossiers_by_id[d].number
+                                                                          for d in dossiers_by_id}
     audit.record_many(session, actor, "form.imported",
-                      (("dossier", dossiers_by_id[d].number, None,
-                        {"member": members_by_id[m].code, "points": points, "submitted": True})
+                      (("dossier", numbers[d], None,
+                        {"member": codes[m], "points": {c: format(p, "f") for c, p in points.items()},
+                         "submitted": True})
                        for (m, d), points in forms.items()))
     return len(form_ids)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
-from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck
+from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck, Round
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import Evaluation, evaluate
-from spcncl_core.errors import NotFoundError, RecordError
+from spcncl_core.errors import NotFoundError, RecordError, StaleEditError
 from spcncl_core.services import audit
 from spcncl_core.services.access import require_role
 from spcncl_core.services.dossiers import move
@@ -92,3 +94,51 @@ def preliminary_scores(session: Session, catalog: Catalog, actor: str, dossier: 
     session.flush()
     move(session, actor, dossier, "preliminarily_scored")
     return evaluation
+
+
+def screen_round(session: Session, catalog: Catalog, actor: str, round_: Round, preliminary: bool = True
+                 ) -> tuple[int, int]:
+    """Screen every submitted dossier of a round at once, as `screen` screens one, and (with `preliminary`) give
+    the eligible ones their preliminary scores as `preliminary_scores` does: one evaluation per dossier, rows
+    written in bulk, one audit entry per dossier and state. Returns (eligible, ineligible)."""
+    submitted = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
+                                                           Dossier.state == "submitted").order_by(Dossier.number)))
+    checks, scores, moves = [], [], []
+    outcome: dict[int, str] = {}
+    for dossier in submitted:
+        evaluation = engine_evaluation(session, catalog, dossier)
+        checks += [{"dossier_id": dossier.id, "prerequisite_id": p.id, "computed": p.passed, "message": p.message}
+                   for p in evaluation.prerequisites]
+        if evaluation.eligible:
+            outcome[dossier.id] = "preliminarily_scored" if preliminary else "eligible"
+            moves.append(("dossier", dossier.number, {"state": "submitted"}, {"state": "eligible"}))
+            if preliminary:
+                scores += [{"dossier_id": dossier.id, "criterion_id": c.id, "points": c.preliminary,
+                            "explanation": c.explanation} for c in evaluation.criteria]
+                moves.append(("dossier", dossier.number, {"state": "eligible"}, {"state": "preliminarily_scored"}))
+        else:
+            outcome[dossier.id] = "ineligible"
+            moves.append(("dossier", dossier.number, {"state": "submitted"},
+                          {"state": "ineligible", "failed": "; ".join(f"{p.id}: {p.message}" for p in
+                                                                      evaluation.failed_prerequisites())}))
+    session.flush()
+    if checks:
+        session.execute(insert(PrerequisiteCheck), checks)
+    if scores:
+        session.execute(insert(PreliminaryScore), scores)
+    table = Dossier.__table__
+    if submitted:
+        changed = session.connection().execute(
+            update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version")),
+            [{"_id": d.id, "_version": d.version, "state": outcome[d.id], "version": d.version + 1}
+             for d in submitted]).rowcount
+        if changed != len(submitted):
+            raise StaleEditError(f"{len(submitted) - changed} dossiers of the {round_.year} round were changed "
+                                 "elsewhere while they were screened; roll back and screen again")
+    for dossier in submitted:
+        set_committed_value(dossier, "state", outcome[dossier.id])
+        set_committed_value(dossier, "version", dossier.version + 1)
+        session.expire(dossier, ["checks", "preliminary"])
+    audit.record_many(session, actor, "dossier.state", moves)
+    eligible = sum(1 for state in outcome.values() if state != "ineligible")
+    return eligible, len(outcome) - eligible

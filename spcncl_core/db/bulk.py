@@ -1,0 +1,64 @@
+"""Bulk writes for imports of thousands of rows: COPY on PostgreSQL, one executemany on SQLite.
+
+Values go through each column's type first (exact decimals, UTC times, JSON), exactly as an ORM insert would
+send them, so what is stored does not depend on the path. Used inside the caller's transaction; never commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy.orm import Session
+
+
+def _processors(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable[[Any], Any] | None]:
+    processors = []
+    for name in columns:
+        type_ = table.c[name].type
+        if dialect.name == "postgresql" and isinstance(type_, JSON):
+            processors.append(json.dumps)  # COPY reads JSON as text; the driver's JSON adapter is not used there
+        else:
+            processors.append(type_.bind_processor(dialect))
+    return processors
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert `rows` (dicts keyed by column name, all with the same keys) into `table`; returns how many."""
+    if not rows:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    processors = _processors(table, columns, dialect)
+    values = ([value if process is None or value is None else process(value)
+               for process, value in zip(processors, (row[c] for c in columns))] for row in rows)
+    quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    name = dialect.identifier_preparer.format_table(table)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if dialect.name == "postgresql":
+        with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+    else:  # SQLite: the driver's executemany, without per-row statement processing
+        cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * len(columns))})", values)
+        cursor.close()
+    return len(rows)
+
+
+def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert `rows` into a table with an integer key made by the database; returns the new keys in row order."""
+    if not rows:
+        return []
+    connection = session.connection()
+    key = list(table.primary_key.columns)[0]
+    if connection.dialect.name != "postgresql":
+        return list(connection.execute(insert(table).returning(key, sort_by_parameter_order=True), list(rows))
+                    .scalars())
+    ids = list(connection.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"),
+        {"table": table.name, "column": key.name, "count": len(rows)}).scalars())
+    insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)])
+    return ids
