@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cmp_to_key
 
 from spcncl_core.criteria.model import CriteriaSet, TieBreak
 from spcncl_core.engine.evaluate import Evaluation
@@ -43,6 +42,19 @@ def _compare(a: Evaluation, b: Evaluation, tie_breaks: Sequence[TieBreak]) -> tu
     return 0, f"tie on total {show(a.total)} not broken by {', '.join(map(str, tie_breaks)) or 'any tie-break'}"
 
 
+def _sort_key(evaluation: Evaluation, tie_breaks: Sequence[TieBreak]) -> tuple[object, ...]:
+    """The order `_compare` defines, as a key: higher total first, then each tie-break (a missing submission time
+    after the known ones)."""
+    assert evaluation.total is not None
+    key: list[object] = [-evaluation.total]
+    for tie in tie_breaks:
+        if tie.by == "subtotal":
+            key.append(-evaluation.subtotals.get(tie.group or "", Decimal(0)))
+        else:
+            key.append((0, evaluation.submitted_at) if evaluation.submitted_at is not None else (1, 0))
+    return tuple(key)
+
+
 def _when(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="minutes")
 
@@ -58,7 +70,9 @@ def rank(evaluations: Sequence[Evaluation], criteria_set: CriteriaSet, *, all_se
     """
     ties = criteria_set.tie_breaks
     eligible = [e for e in evaluations if e.eligible and (all_sets or e.criteria_set == criteria_set.id)]
-    ordered = sorted(eligible, key=cmp_to_key(lambda a, b: _compare(a, b, ties)[0]))
+    # one sort key per evaluation (no text built while sorting); `_compare`, which says why, runs once per
+    # neighbouring pair below
+    ordered = sorted(eligible, key=lambda e: _sort_key(e, ties))
     entries: list[RankedEntry] = []
     position = 0
     top_taken = 0
