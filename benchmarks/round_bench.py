@@ -119,12 +119,12 @@ def results_child(url: str, round_id: int) -> dict[str, float]:
     with factory() as session:
         round_ = session.get(Round, round_id)
         start = time.perf_counter()
-        computed = results.compute_results(session, catalog, "bench", round_)
+        computed = results.compute_results(session, catalog, "bench", round_).results
         session.commit()
         seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine.dispose()
-    return {"seconds": seconds, "peak_mb": peak, "results": len(computed)}
+    return {"seconds": seconds, "peak_mb": peak, "results": computed}
 
 
 def bench_round(url: str, size: int) -> tuple[dict[str, str], list[str]]:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy import JSON, Column, MetaData, Table, insert, text
 from sqlalchemy.orm import Session
 
 
@@ -62,3 +62,34 @@ def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Map
         {"table": table.name, "column": key.name, "count": len(rows)}).scalars())
     insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)])
     return ids
+
+
+def update_rows(session: Session, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Update rows of `table` found by column `key` (each row: the key and the columns to set, all rows with the
+    same keys); returns how many rows were given. PostgreSQL: COPY into a temporary table, then one UPDATE."""
+    if not rows:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    changed = [c for c in columns if c != key]
+    if dialect.name != "postgresql":
+        processors = _processors(table, [*changed, key], dialect)
+        values = ([v if process is None or v is None else process(v)
+                   for process, v in zip(processors, [*(row[c] for c in changed), row[key]])] for row in rows)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.executemany(f"UPDATE {name} SET {', '.join(f'{quote(c)} = ?' for c in changed)} "
+                           f"WHERE {quote(key)} = ?", values)
+        cursor.close()
+        return len(rows)
+    temporary = Table(f"spcncl_update_{table.name}", MetaData(), *(Column(c, table.c[c].type) for c in columns))
+    listed = ", ".join(quote(c) for c in columns)
+    connection.execute(text(f"CREATE TEMPORARY TABLE {quote(temporary.name)} ON COMMIT DROP AS "
+                            f"SELECT {listed} FROM {name} WITH NO DATA"))
+    insert_rows(session, temporary, rows)
+    connection.execute(text(f"UPDATE {name} SET {', '.join(f'{quote(c)} = t.{quote(c)}' for c in changed)} "
+                            f"FROM {quote(temporary.name)} AS t WHERE {name}.{quote(key)} = t.{quote(key)}"))
+    connection.execute(text(f"DROP TABLE {quote(temporary.name)}"))
+    return len(rows)

@@ -404,13 +404,14 @@ def _points(points: dict[str, Decimal]) -> str:
     return "{" + ", ".join(f"{c}: {format(p.normalize(), 'f')}" for c, p in sorted(points.items())) + "}"
 
 
-def _decimal_text(value: Any) -> str | None:
+def decimal_text(value: Any) -> str | None:
+    """A number as the log records it for comparison: plain digits, no trailing zeros (70.00 → "70")."""
     return None if value is None else format(Decimal(str(value)).normalize(), "f")
 
 
 def result_json(result: Any) -> dict[str, Any]:
     """What the log records of a result (the `result` key of an entry's `after`)."""
-    return {"total": _decimal_text(result.total), "passed": bool(result.passed), "position": result.position,
+    return {"total": decimal_text(result.total), "passed": bool(result.passed), "position": result.position,
             "top": bool(result.top), "eligible": bool(result.eligible)}
 
 

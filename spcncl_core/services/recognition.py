@@ -95,7 +95,8 @@ def revoke(session: Session, actor: str, number: str, reason: str) -> Certificat
         raise RecordError("a revocation needs its reason")
     certificate = get_certificate(session, number)
     if certificate.revoked_at is not None:
-        raise LockedError(f"certificate {number} was revoked on {certificate.revoked_at:%d/%m/%Y}")
+        raise LockedError(f"certificate {number} was revoked on "
+                          f"{clock.show(certificate.revoked_at, certificate.dossier.round.jurisdiction_id)}")
     before = audit.certificate_json(certificate)
     certificate.revoked_at, certificate.revocation_reason = utcnow(), reason.strip()
     move(session, actor, certificate.dossier, "revoked", reason=reason.strip())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from types import SimpleNamespace
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, load_only
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session, load_only
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
-from spcncl_core.db.bulk import insert_rows
+from spcncl_core.db.bulk import insert_rows, update_rows
 from spcncl_core.db.models import (
     Certificate,
     CouncilMember,
@@ -50,20 +49,46 @@ def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
 CHUNK = 1000  # dossiers evaluated per batch: a round's scores are never all in memory at once
 
 
-def compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> list[Result]:
+@dataclass(frozen=True)
+class ComputedResults:
+    """What `compute_results` did: how many results, how many passed, the Top N's dossier numbers."""
+
+    results: int
+    eligible: int
+    passed: int
+    top: tuple[str, ...]
+
+
+class _Ranked:
+    """What ranking needs of an evaluation, without its criteria (a round's evaluations stay small)."""
+
+    __slots__ = ("criteria_set", "dossier_id", "submitted_at", "eligible", "passed", "total", "subtotals")
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.criteria_set, self.dossier_id = evaluation.criteria_set, evaluation.dossier_id
+        self.submitted_at, self.eligible, self.passed = evaluation.submitted_at, True, evaluation.passed
+        self.total, self.subtotals = evaluation.total, dict(evaluation.subtotals)
+
+
+def compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> ComputedResults:
     """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N.
 
     Dossiers with council scores become council_scored. Results record the criteria set's content hash; each
-    result gets its audit entry. Dossiers and their scores are read in batches, results written in bulk.
+    result gets its audit entry. Dossiers and their scores are read, and results written, in batches: memory stays
+    bounded whatever the round's size.
     """
     session.flush()
     known = catalog.known_inputs(round_.jurisdiction_id)
     overridden = set(session.scalars(
         select(PrerequisiteCheck.dossier_id).join(Dossier, Dossier.id == PrerequisiteCheck.dossier_id)
         .where(Dossier.round_id == round_.id, PrerequisiteCheck.override.is_not(None))))
+    session.execute(delete(Result).where(Result.dossier_id.in_(
+        select(Dossier.id).where(Dossier.round_id == round_.id))).execution_options(synchronize_session=False))
     sets: dict[str, CriteriaSet] = {}
-    evaluations: dict[int, Evaluation] = {}
-    listed: list[tuple[int, str, str, str | None]] = []  # id, number, state, product group
+    ranked: dict[int, _Ranked] = {}
+    listed: list[tuple[int, str, str | None]] = []  # id, number, product group
+    to_move: list[int] = []
+    now = clock.now()
     last_id = 0
     while True:
         batch = session.execute(
@@ -75,60 +100,58 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
             break
         last_id = batch[-1][0]
         scores = _submitted_scores(session, batch[0][0], last_id)
+        rows = []
         for dossier_id, number, state, group, inputs, assessment, submitted_at in batch:
-            listed.append((dossier_id, number, state, group))
+            listed.append((dossier_id, number, group))
             if group not in sets:
                 sets[group] = criteria_set_for(session, catalog, round_, group or "")
+            cset = sets[group]
             if state == "ineligible":
+                rows.append({"dossier_id": dossier_id, "criteria_set_id": cset.id, "content_hash": cset.content_hash,
+                             "eligible": False, "total": None, "passed": False, "position": None, "top": False,
+                             "tie_break": None, "subtotals": {}, "criteria": [], "computed_at": now})
                 continue
             if dossier_id in overridden:  # the secretariat's overrides decide eligibility: the full path
                 evaluation = engine_evaluation(session, catalog, session.get(Dossier, dossier_id),
                                                scores.get(dossier_id))
             else:
-                evaluation = evaluate(sets[group], EngineDossier(round_.jurisdiction_id, round_.year, inputs,
-                                                                 assessment, number, submitted_at),
+                evaluation = evaluate(cset, EngineDossier(round_.jurisdiction_id, round_.year, inputs, assessment,
+                                                          number, submitted_at),
                                       scores.get(dossier_id), known_inputs=known)
-            evaluations[dossier_id] = evaluation
+            ranked[dossier_id] = _Ranked(evaluation)
+            if state == "preliminarily_scored" and evaluation.council_scored:
+                to_move.append(dossier_id)
+            rows.append({"dossier_id": dossier_id, "criteria_set_id": evaluation.criteria_set,
+                         "content_hash": evaluation.content_hash, "eligible": True, "total": evaluation.total,
+                         "passed": evaluation.passed, "position": None, "top": False, "tie_break": None,
+                         "subtotals": {g: str(v) for g, v in evaluation.subtotals.items()},
+                         "criteria": _criteria_json(evaluation), "computed_at": now})
+        insert_rows(session, Result.__table__, rows)
     places = {}
-    by_group: dict[str, list[Evaluation]] = {}
-    for dossier_id, _, _, group in listed:
-        if dossier_id in evaluations:
-            by_group.setdefault(group or "", []).append(evaluations[dossier_id])
+    by_group: dict[str, list[_Ranked]] = {}
+    for dossier_id, _, group in listed:
+        if dossier_id in ranked:
+            by_group.setdefault(group or "", []).append(ranked[dossier_id])
     ranked_sets = [sets[group] for group in sorted(by_group)]
     if ranked_sets and len({(s.top, s.tie_breaks) for s in ranked_sets}) == 1:
         # the product groups share one ranking and one Top N (Hanoi's Top 10 is the round's)
-        for entry in rank([e for g in sorted(by_group) for e in by_group[g]], ranked_sets[0], all_sets=True):
-            places[entry.evaluation.dossier_id] = entry
+        entries = rank([e for g in sorted(by_group) for e in by_group[g]], ranked_sets[0],  # type: ignore[misc]
+                       all_sets=True)
     else:
-        for cset in ranked_sets:
-            for entry in rank(by_group[cset.product_group], cset):
-                places[entry.evaluation.dossier_id] = entry
-    session.execute(delete(Result).where(Result.dossier_id.in_(
-        select(Dossier.id).where(Dossier.round_id == round_.id))).execution_options(synchronize_session=False))
-    now = clock.now()
+        entries = [entry for cset in ranked_sets for entry in rank(by_group[cset.product_group],  # type: ignore
+                                                                   cset)]
+    for entry in entries:
+        places[entry.evaluation.dossier_id] = entry
+    update_rows(session, Result.__table__, "dossier_id", [
+        {"dossier_id": dossier_id, "position": place.position, "top": place.top, "tie_break": place.tie_break}
+        for dossier_id, number, _ in listed if (place := places.get(number)) is not None])
     logged = []
-    for chunk in range(0, len(listed), CHUNK):
-        rows = []
-        for dossier_id, number, _, group in listed[chunk:chunk + CHUNK]:
-            evaluation = evaluations.get(dossier_id)
-            if evaluation is None:
-                cset = sets[group]
-                row = {"dossier_id": dossier_id, "criteria_set_id": cset.id, "content_hash": cset.content_hash,
-                       "eligible": False, "total": None, "passed": False, "position": None, "top": False,
-                       "tie_break": None, "subtotals": {}, "criteria": [], "computed_at": now}
-            else:
-                place = places.get(number)
-                row = {"dossier_id": dossier_id, "criteria_set_id": evaluation.criteria_set,
-                       "content_hash": evaluation.content_hash, "eligible": True, "total": evaluation.total,
-                       "passed": evaluation.passed, "position": place.position if place else None,
-                       "top": bool(place and place.top), "tie_break": place.tie_break if place else None,
-                       "subtotals": {g: str(v) for g, v in evaluation.subtotals.items()},
-                       "criteria": _criteria_json(evaluation), "computed_at": now}
-            rows.append(row)
-            logged.append(("dossier", number, None, {"result": _result_json(row)}))
-        insert_rows(session, Result.__table__, rows)
-    to_move = [dossier_id for dossier_id, _, state, _ in listed
-               if state == "preliminarily_scored" and evaluations[dossier_id].council_scored]
+    for dossier_id, number, _ in listed:
+        item, place = ranked.get(dossier_id), places.get(number)
+        logged.append(("dossier", number, None, {"result": {
+            "total": None if item is None else audit.decimal_text(item.total),
+            "passed": bool(item and item.passed), "position": place.position if place else None,
+            "top": bool(place and place.top), "eligible": item is not None}}))
     moving = []
     for chunk in range(0, len(to_move), CHUNK):
         moving += session.scalars(select(Dossier).options(load_only(Dossier.id, Dossier.number, Dossier.state,
@@ -136,12 +159,13 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
                                   .where(Dossier.id.in_(to_move[chunk:chunk + CHUNK])))
     move_many(session, actor, moving, "council_scored", reason="results computed")
     audit.record_many(session, actor, "result.computed", logged)
-    top = sorted(n for n, place in places.items() if place.top)
+    top = tuple(sorted(n for n, place in places.items() if place.top))
+    passed = sum(item.passed for item in ranked.values())
     audit.record(session, actor, "results.computed", "round", round_.id,
-                 after={"dossiers": len(listed), "passed": sum(e.passed for e in evaluations.values()), "top": top})
-    session.expire_all()  # results and states were written in bulk
-    return list(session.scalars(select(Result).join(Dossier, Dossier.id == Result.dossier_id)
-                                .where(Dossier.round_id == round_.id).order_by(Dossier.number)))
+                 after={"dossiers": len(listed), "passed": passed, "top": list(top)})
+    for dossier in moving:
+        session.expire(dossier)
+    return ComputedResults(len(listed), len(ranked), passed, top)
 
 
 def _submitted_scores(session: Session, first_id: int, last_id: int) -> dict[int, dict[str, dict[str, Decimal]]]:
@@ -154,10 +178,6 @@ def _submitted_scores(session: Session, first_id: int, last_id: int) -> dict[int
             .where(ScoringForm.dossier_id.between(first_id, last_id), ScoringForm.submitted_at.is_not(None))):
         out.setdefault(dossier_id, {}).setdefault(member, {})[criterion_id] = points
     return out
-
-
-def _result_json(row: dict[str, object]) -> dict[str, object]:
-    return audit.result_json(SimpleNamespace(**row))
 
 
 def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result]]:
