@@ -69,9 +69,9 @@ def test_bulk_registration_reports_every_problem_and_writes_nothing(session: Any
             (products[0], "B-2", inputs, None), (products[1], "B-1", inputs, None),
             (products[2], "B-3", inputs, None), (products[2], "B-4", inputs, None), (999_999, "B-5", inputs, None)])
     assert [str(p) for p in caught.value.problems] == [
-        "row 1: product %d is registered in the 2023 round already" % products[0],
+        f"row 1: product {products[0]} is registered in the 2023 round already",
         "row 2: dossier number B-1 is taken in the 2023 round",
-        "row 4: product %d is registered in the 2023 round already" % products[2],
+        f"row 4: product {products[2]} is registered in the 2023 round already",
         "row 5: no product with id 999999"]
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Dossier)) == 1

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, Table, insert, text
+from sqlalchemy import JSON, Column, MetaData, Table, select, text
 from sqlalchemy.orm import Session
 
 
@@ -48,20 +48,32 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     return len(rows)
 
 
-def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert `rows` into a table with an integer key made by the database; returns the new keys in row order."""
+def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
+                              natural_key: tuple[str, ...]) -> list[int]:
+    """Insert `rows` into a table whose integer key the database makes; returns the new keys in row order.
+
+    `natural_key` names columns unique in the table (with the rows' values), by which SQLite's new keys are read
+    back (its RETURNING would cost one statement per row); PostgreSQL takes keys from the table's sequence first.
+    """
     if not rows:
         return []
     connection = session.connection()
     key = list(table.primary_key.columns)[0]
-    if connection.dialect.name != "postgresql":
-        return list(connection.execute(insert(table).returning(key, sort_by_parameter_order=True), list(rows))
-                    .scalars())
-    ids = list(connection.execute(
-        text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"),
-        {"table": table.name, "column": key.name, "count": len(rows)}).scalars())
-    insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)])
-    return ids
+    if connection.dialect.name == "postgresql":
+        ids = list(connection.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"),
+            {"table": table.name, "column": key.name, "count": len(rows)}).scalars())
+        insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)])
+        return ids
+    insert_rows(session, table, rows)
+    first = natural_key[0]
+    found: dict[tuple[Any, ...], int] = {}
+    values = sorted({row[first] for row in rows})
+    for start in range(0, len(values), 500):
+        for id_, *natural in connection.execute(
+                select(key, *(table.c[c] for c in natural_key)).where(table.c[first].in_(values[start:start + 500]))):
+            found[tuple(natural)] = id_
+    return [found[tuple(row[c] for c in natural_key)] for row in rows]
 
 
 def update_rows(session: Session, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> int:

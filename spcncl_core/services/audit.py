@@ -22,7 +22,6 @@ these keys, which `verify` compares with the records (see RECORD_KEYS and docs/r
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os

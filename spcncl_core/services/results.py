@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, load_only
 
 from spcncl_core import clock
@@ -22,8 +22,6 @@ from spcncl_core.db.models import (
     Product,
     Result,
     Round,
-    ScoringEntry,
-    ScoringForm,
 )
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import Evaluation, evaluate
@@ -84,6 +82,8 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
         .where(Dossier.round_id == round_.id, PrerequisiteCheck.override.is_not(None))))
     session.execute(delete(Result).where(Result.dossier_id.in_(
         select(Dossier.id).where(Dossier.round_id == round_.id))).execution_options(synchronize_session=False))
+    members: dict[int, str] = {member_id: code for member_id, code in session.execute(
+        select(CouncilMember.id, CouncilMember.code).where(CouncilMember.round_id == round_.id))}
     sets: dict[str, CriteriaSet] = {}
     ranked: dict[int, _Ranked] = {}
     listed: list[tuple[int, str, str | None]] = []  # id, number, product group
@@ -99,7 +99,7 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
         if not batch:
             break
         last_id = batch[-1][0]
-        scores = _submitted_scores(session, batch[0][0], last_id)
+        scores = _submitted_scores(session, batch[0][0], last_id, members)
         rows = []
         for dossier_id, number, state, group, inputs, assessment, submitted_at in batch:
             listed.append((dossier_id, number, group))
@@ -168,16 +168,22 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
     return ComputedResults(len(listed), len(ranked), passed, top)
 
 
-def _submitted_scores(session: Session, first_id: int, last_id: int) -> dict[int, dict[str, dict[str, Decimal]]]:
-    """Submitted scores of the dossiers whose ids lie in [first_id, last_id]: dossier → member → criterion."""
+def _submitted_scores(session: Session, first_id: int, last_id: int,
+                      members: dict[int, str]) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """Submitted scores of the dossiers whose ids lie in [first_id, last_id]: dossier → member → criterion.
+
+    Read without the ORM's row processing: a national round has close to a million scores."""
     out: dict[int, dict[str, dict[str, Decimal]]] = {}
-    for dossier_id, member, criterion_id, points in session.execute(
-            select(ScoringForm.dossier_id, CouncilMember.code, ScoringEntry.criterion_id, ScoringEntry.points)
-            .join(ScoringEntry, ScoringEntry.form_id == ScoringForm.id)
-            .join(CouncilMember, CouncilMember.id == ScoringForm.member_id)
-            .where(ScoringForm.dossier_id.between(first_id, last_id), ScoringForm.submitted_at.is_not(None))):
-        out.setdefault(dossier_id, {}).setdefault(member, {})[criterion_id] = points
+    rows = session.execute(_SCORES, {"first": first_id, "last": last_id})
+    for dossier_id, member_id, criterion_id, points in rows:
+        out.setdefault(dossier_id, {}).setdefault(members[member_id], {})[criterion_id] = (
+            points if isinstance(points, Decimal) else Decimal(points))
     return out
+
+
+_SCORES = text("SELECT f.dossier_id, f.member_id, e.criterion_id, e.points FROM scoring_form f "
+               "JOIN scoring_entry e ON e.form_id = f.id "
+               "WHERE f.dossier_id BETWEEN :first AND :last AND f.submitted_at IS NOT NULL")
 
 
 def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result]]:

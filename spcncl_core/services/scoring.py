@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -261,6 +261,19 @@ def round_scores(session: Session, round_: Round) -> dict[int, dict[str, dict[st
     return out
 
 
+class _MemberRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+
+
+class _DossierRow(NamedTuple):
+    id: int
+    number: str
+    state: str
+    product_group: str | None
+
+
 def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
                   rows: Iterable[tuple[str, str, str, Any]]) -> int:
     """Import submitted scoring forms in bulk: rows of (member code, dossier number, criterion, points).
@@ -271,8 +284,12 @@ def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
     if not round_.scoring_started or round_.scoring_closed_at is not None:
         raise LockedError(f"council scoring of the {round_.year} round is "
                           f"{'closed' if round_.scoring_closed_at else 'not open yet'}")
-    members = {m.code: m for m in session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id))}
-    dossier_rows = {d.number: d for d in session.scalars(select(Dossier).where(Dossier.round_id == round_.id))}
+    # plain rows, not ORM objects: a national round's import checks close to a million scores
+    members = {m.code: _MemberRow(m.id, m.code, m.name) for m in session.scalars(
+        select(CouncilMember).where(CouncilMember.round_id == round_.id))}
+    dossier_rows = {number: _DossierRow(id_, number, state, group) for id_, number, state, group in session.execute(
+        select(Dossier.id, Dossier.number, Dossier.state, Dossier.product_group)
+        .where(Dossier.round_id == round_.id))}
     members_by_id = {m.id: m for m in members.values()}
     dossiers_by_id = {d.id: d for d in dossier_rows.values()}
     assignments: dict[tuple[str, int], set[str]] = {}
@@ -316,7 +333,8 @@ def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
     now = utcnow()
     # bulk writes: a round's forms arrive by the thousand from the Excel workbooks
     form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
-        {"member_id": m, "dossier_id": d, "submitted_at": now, "version": 1} for m, d in forms])
+        {"member_id": m, "dossier_id": d, "submitted_at": now, "version": 1} for m, d in forms],
+        natural_key=("member_id", "dossier_id"))
     entries = [{"form_id": form_id, "criterion_id": c, "points": p}
                for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()]
     insert_rows(session, ScoringEntry.__table__, entries)
