@@ -6,12 +6,28 @@ send them, so what is stored does not depend on the path. Used inside the caller
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, Column, MetaData, Table, select, text
 from sqlalchemy.orm import Session
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk operation. With hundreds of thousands of live objects
+    (a national round's scores and results) each full collection rescans all of them, again and again; the
+    objects made here are freed by reference counting, and the collector runs as usual afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _processors(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable[[Any], Any] | None]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, load_only
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
-from spcncl_core.db.bulk import insert_rows, update_rows
+from spcncl_core.db.bulk import insert_rows, paused_gc, update_rows
 from spcncl_core.db.models import (
     Certificate,
     CouncilMember,
@@ -75,6 +75,11 @@ def compute_results(session: Session, catalog: Catalog, actor: str, round_: Roun
     result gets its audit entry. Dossiers and their scores are read, and results written, in batches: memory stays
     bounded whatever the round's size.
     """
+    with paused_gc():
+        return _compute_results(session, catalog, actor, round_)
+
+
+def _compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> ComputedResults:
     session.flush()
     known = catalog.known_inputs(round_.jurisdiction_id)
     overridden = set(session.scalars(
@@ -174,7 +179,7 @@ def _submitted_scores(session: Session, first_id: int, last_id: int,
 
     Read without the ORM's row processing: a national round has close to a million scores."""
     out: dict[int, dict[str, dict[str, Decimal]]] = {}
-    rows = session.execute(_SCORES, {"first": first_id, "last": last_id})
+    rows = session.execute(_SCORES, {"first": first_id, "last": last_id}).all()
     for dossier_id, member_id, criterion_id, points in rows:
         out.setdefault(dossier_id, {}).setdefault(members[member_id], {})[criterion_id] = (
             points if isinstance(points, Decimal) else Decimal(points))

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
-from spcncl_core.db.bulk import insert_rows, insert_rows_returning_ids
+from spcncl_core.db.bulk import insert_rows, insert_rows_returning_ids, paused_gc
 from spcncl_core.db.models import Assignment, Conflict, CouncilMember, Dossier, Round, ScoringEntry, ScoringForm
 from spcncl_core.db.models.council import COUNCIL_ROLES
 from spcncl_core.engine.evaluate import check_points
@@ -281,6 +281,12 @@ def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
     Every row is checked as `save_scores` checks one (assigned, not conflicted, 0 to max in steps); all problems
     are reported at once and nothing is written unless every row is valid. Returns the number of forms written.
     """
+    with paused_gc():
+        return _import_scores(session, catalog, actor, round_, rows)
+
+
+def _import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
+                   rows: Iterable[tuple[str, str, str, Any]]) -> int:
     if not round_.scoring_started or round_.scoring_closed_at is not None:
         raise LockedError(f"council scoring of the {round_.year} round is "
                           f"{'closed' if round_.scoring_closed_at else 'not open yet'}")

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
+from spcncl_core.db.bulk import paused_gc
 from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck, Round
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import Evaluation, evaluate
@@ -101,6 +102,12 @@ def screen_round(session: Session, catalog: Catalog, actor: str, round_: Round, 
     """Screen every submitted dossier of a round at once, as `screen` screens one, and (with `preliminary`) give
     the eligible ones their preliminary scores as `preliminary_scores` does: one evaluation per dossier, rows
     written in bulk, one audit entry per dossier and state. Returns (eligible, ineligible)."""
+    with paused_gc():
+        return _screen_round(session, catalog, actor, round_, preliminary)
+
+
+def _screen_round(session: Session, catalog: Catalog, actor: str, round_: Round, preliminary: bool
+                  ) -> tuple[int, int]:
     submitted = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
                                                            Dossier.state == "submitted").order_by(Dossier.number)))
     checks, scores, moves = [], [], []
