@@ -41,31 +41,47 @@ def _processors(table: Table, columns: Sequence[str], dialect: Any) -> list[Call
     return processors
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert `rows` (dicts keyed by column name, all with the same keys) into `table`; returns how many."""
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
+                constants: Mapping[str, Any] | None = None) -> int:
+    """Insert `rows` (dicts keyed by column name, all with the same keys) into `table`, each with the values of
+    `constants` too (the same for every row, converted once); returns how many."""
     if not rows:
         return 0
     connection = session.connection()
     dialect = connection.dialect
+    fixed = dict(constants or {})
+    fixed_columns = list(fixed)
+    fixed_values = [v if process is None or v is None else process(v)
+                    for process, v in zip(_processors(table, fixed_columns, dialect), fixed.values())]
     columns = list(rows[0])
     processors = _processors(table, columns, dialect)
-    values = ([value if process is None or value is None else process(value)
-               for process, value in zip(processors, (row[c] for c in columns))] for row in rows)
-    quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    converted = [(i, process) for i, process in enumerate(processors) if process is not None]
+
+    def values() -> Iterator[list[Any]]:
+        for row in rows:
+            out = [row[c] for c in columns]
+            for i, process in converted:
+                if out[i] is not None:
+                    out[i] = process(out[i])
+            yield out + fixed_values
+
+    quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in [*columns, *fixed_columns])
     name = dialect.identifier_preparer.format_table(table)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     if dialect.name == "postgresql":
         with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
-            for row in values:
+            for row in values():
                 copy.write_row(row)
     else:  # SQLite: the driver's executemany, without per-row statement processing
-        cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * len(columns))})", values)
+        width = len(columns) + len(fixed_columns)
+        cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * width)})", values())
         cursor.close()
     return len(rows)
 
 
 def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
-                              natural_key: tuple[str, ...]) -> list[int]:
+                              natural_key: tuple[str, ...], constants: Mapping[str, Any] | None = None
+                              ) -> list[int]:
     """Insert `rows` into a table whose integer key the database makes; returns the new keys in row order.
 
     `natural_key` names columns unique in the table (with the rows' values), by which SQLite's new keys are read
@@ -79,9 +95,9 @@ def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Map
         ids = list(connection.execute(
             text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"),
             {"table": table.name, "column": key.name, "count": len(rows)}).scalars())
-        insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)])
+        insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)], constants)
         return ids
-    insert_rows(session, table, rows)
+    insert_rows(session, table, rows, constants)
     first = natural_key[0]
     found: dict[tuple[Any, ...], int] = {}
     values = sorted({row[first] for row in rows})

@@ -225,13 +225,13 @@ def record_many(session: Session, actor: str, action: str, changes: Iterable[Cha
         before_text, after_text = canonical(before), canonical(after)
         digest = entry_hash(key, seq, when, actor, action, entity, str(entity_id), before_text, after_text, reason,
                             prev)
-        rows.append({"seq": seq, "at": at, "actor": actor, "action": action, "entity": entity,
-                     "entity_id": str(entity_id), "before": before_text, "after": after_text,
-                     "reason": reason, "prev_hash": prev, "hash": digest})
+        rows.append({"seq": seq, "entity": entity, "entity_id": str(entity_id), "before": before_text,
+                     "after": after_text, "prev_hash": prev, "hash": digest})
         prev = digest
     if rows:
         session.flush()  # entries added one by one go first
-        insert_rows(session, AuditEntry.__table__, rows)
+        insert_rows(session, AuditEntry.__table__, rows,
+                    constants={"at": at, "actor": actor, "action": action, "reason": reason})
         session.info["audit_head"] = (seq, prev)
         session.info["audit_appended"] = True
     return len(rows)

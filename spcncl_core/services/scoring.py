@@ -339,8 +339,8 @@ def _import_scores(session: Session, catalog: Catalog, actor: str, round_: Round
     now = utcnow()
     # bulk writes: a round's forms arrive by the thousand from the Excel workbooks
     form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
-        {"member_id": m, "dossier_id": d, "submitted_at": now, "version": 1} for m, d in forms],
-        natural_key=("member_id", "dossier_id"))
+        {"member_id": m, "dossier_id": d} for m, d in forms], natural_key=("member_id", "dossier_id"),
+        constants={"submitted_at": now, "version": 1})
     entries = [{"form_id": form_id, "criterion_id": c, "points": p}
                for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()]
     insert_rows(session, ScoringEntry.__table__, entries)
