@@ -9,6 +9,8 @@ Create Date: 2026-11-23 14:00:00
   Entries written before this revision keep their old hashes and are reported by `spcncl audit verify`.
 - On PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE on audit_entry: the log is append-only for every
   database user who is not allowed to disable triggers.
+- audit_entry.hash loses its unique index: the chain guards the hashes, and a national round's import appends
+  hundreds of thousands of entries, each a random key in that index.
 - dossier(product_id) gets its own index: registration's duplicate check no longer reads the whole round;
   scoring_form(dossier_id) too: a round's results read the scores dossier by dossier.
 """
@@ -41,6 +43,7 @@ def upgrade() -> None:
         for column in ("before", "after"):
             batch.alter_column(column, type_=sa.Text(), existing_nullable=True,
                                **({"postgresql_using": f'"{column}"::text'} if postgres else {}))
+        batch.drop_constraint("uq_audit_entry_hash", type_="unique")
     op.create_index("ix_dossier_product_id", "dossier", ["product_id"])
     op.create_index("ix_scoring_form_dossier_id", "scoring_form", ["dossier_id"])
     if postgres:
@@ -61,3 +64,4 @@ def downgrade() -> None:
         for column in ("before", "after"):
             batch.alter_column(column, type_=json_type, existing_nullable=True,
                                **({"postgresql_using": f'"{column}"::jsonb'} if postgres else {}))
+        batch.create_unique_constraint("uq_audit_entry_hash", ["hash"])
