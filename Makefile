@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-DEPS := setup.cfg pyproject.toml examples/spcncl-hue/setup.cfg
+DEPS := setup.cfg pyproject.toml examples/spcncl-hue/setup.cfg examples/spcncl-national/setup.cfg
 
 .PHONY: install run test bench clean
 
@@ -11,7 +11,7 @@ $(STAMP): $(DEPS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spcncl needs Python 3.11 or newer (set PYTHON=python3.11 …)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,postgresql]' -e ./examples/spcncl-hue
+	$(BIN)/python -m pip install --quiet -e '.[test,postgresql]' -e ./examples/spcncl-hue -e ./examples/spcncl-national
 	@touch $@
 
 install: $(STAMP)
@@ -25,7 +25,7 @@ run: install
 	@echo
 	$(BIN)/spcncl evaluate examples/dossiers/hanoi-2023-vnsteel-council.json
 	@echo
-	$(BIN)/spcncl demo --reset --database-url $(DATABASE_URL)
+	$(BIN)/spcncl demo --if-missing --database-url $(DATABASE_URL)
 	@echo
 	$(BIN)/spcncl round report --year 2023 --database-url $(DATABASE_URL)
 	SPCNCL_AUDIT_DEV_KEY=1 $(BIN)/spcncl audit verify --database-url $(DATABASE_URL)  # demo: the public dev key
@@ -40,4 +40,4 @@ bench: install
 	$(BIN)/python benchmarks/run.py $(if $(BENCH_POSTGRES_URL),--postgres-url "$(BENCH_POSTGRES_URL)") $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info examples/spcncl-hue/*.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info examples/spcncl-hue/*.egg-info examples/spcncl-national/*.egg-info .pytest_cache

@@ -66,3 +66,43 @@ def hanoi_2023_standard(i: dict[str, Any]) -> dict[str, Any] | None:
     return {"criteria": points, "subtotals": {g: Decimal(v).quantize(C, rounding=ROUND_HALF_UP)
                                               for g, v in groups.items()},
             "total": total, "passed": total > 70}
+
+
+GROUPS = {"KT": ("KT1", "KT2", "KT3", "KT4", "KT5"), "CN": ("CN1", "CN2", "CN3", "CN4"), "MT": ("MT1",),
+          "XH": ("XH1",), "LT": ("LT1",), "CĐ": ("CĐ1", "XA1")}
+COMMON = 2 * 2520  # half points, and any count of members up to 9: every mean is a whole number of 1/COMMON
+
+
+def _apportion(numerators: dict[str, int], target: int) -> dict[str, int]:
+    """Hundredths for each part, adding up to `target`: floors, then one more for the largest remainders."""
+    floors = {k: v // COMMON for k, v in numerators.items()}
+    extra = target - sum(floors.values())
+    for k in sorted(numerators, key=lambda k: -(numerators[k] % COMMON))[:extra]:
+        floors[k] += 1
+    return floors
+
+
+def hanoi_2023_council(i: dict[str, Any], scores: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The same table with council scores (criterion points, group subtotals, total, pass), exact: each criterion
+    the mean of the members who scored it (half points summed as whole numbers), the total the exact sum rounded
+    once half up, the parts shown apportioned so that they add up to it. No explanations."""
+    table = hanoi_2023_standard(i)
+    if table is None:
+        return None
+    halves: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for given in scores.values():
+        for criterion, p in given.items():
+            halves[criterion] = halves.get(criterion, 0) + int(p * 2)
+            counts[criterion] = counts.get(criterion, 0) + 1
+    hundredths = {c: 100 * (halves[c] * (2520 // counts[c]) if c in counts else p * COMMON)
+                  for c, p in table["criteria"].items()}
+    total = (2 * sum(hundredths.values()) + COMMON) // (2 * COMMON)  # rounded once, half up
+    groups = _apportion({g: sum(hundredths[c] for c in members) for g, members in GROUPS.items()}, total)
+    shown: dict[str, int] = {}
+    for g, members in GROUPS.items():
+        shown.update(_apportion({c: hundredths[c] for c in members}, groups[g]))
+    total_points = Decimal(total) / 100
+    return {"criteria": {c: Decimal(v) / 100 for c, v in shown.items()},
+            "subtotals": {g: Decimal(v) / 100 for g, v in groups.items()},
+            "total": total_points, "passed": total_points > 70}

@@ -35,7 +35,16 @@ from sqlalchemy import event, insert, select
 from spcncl_core import load_catalog
 from spcncl_core.db.base import make_engine, make_session_factory
 from spcncl_core.db.migrate import downgrade, upgrade
-from spcncl_core.db.models import Assignment, CouncilMember, Dossier, Enterprise, PreliminaryScore, Product, Round
+from spcncl_core.db.models import (
+    Assignment,
+    CouncilMember,
+    Dossier,
+    Enterprise,
+    PreliminaryScore,
+    Product,
+    Round,
+    User,
+)
 from spcncl_core.demo import synthetic_inputs
 from spcncl_core.services import audit, dossiers, publication, results, rounds, scoring, screening
 
@@ -51,7 +60,12 @@ Registration = tuple[int, str, dict[str, Any]]
 
 def _setup(session: Any, catalog: Any, size: int, rng: random.Random) -> tuple[Round, list[Registration]]:
     """The round, its enterprises and products (bulk), and each future dossier's inputs (not measured)."""
-    round_ = rounds.create_round(session, catalog, "bench", "hanoi", 2023, "Xét chọn SPCNCL Hà Nội (benchmark, số "
+    session.execute(insert(User), [{"username": "bench-admin", "name": "Quản trị (benchmark)", "role": "admin",
+                                    "active": True},
+                                   {"username": "bench-secretariat", "name": "Tổ công tác (benchmark)",
+                                    "role": "secretariat", "active": True}])
+    admin = session.scalar(select(User).where(User.username == "bench-admin"))
+    round_ = rounds.create_round(session, admin, catalog, "hanoi", 2023, "Xét chọn SPCNCL Hà Nội (benchmark, số "
                                  "liệu giả định)")
     enterprises = max(1, size // 2)
     ids = list(session.scalars(insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
@@ -131,7 +145,8 @@ def results_child(url: str, round_id: int) -> dict[str, float]:
     with factory() as session:
         round_ = session.get(Round, round_id)
         start, cpu = time.perf_counter(), time.process_time()
-        computed = results.compute_results(session, catalog, "bench", round_).results
+        office = session.scalar(select(User).where(User.username == "bench-secretariat"))
+        computed = results.compute_results(session, office, catalog, round_).results
         session.commit()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = _peak_mb()
@@ -153,25 +168,27 @@ def bench_round(url: str, size: int) -> tuple[dict[str, str], list[str]]:
     with factory() as session:
         round_, registrations = _setup(session, catalog, size, rng)
         session.commit()
+        office = session.scalar(select(User).where(User.username == "bench-secretariat"))
         start, cpu = time.perf_counter(), time.process_time()
-        dossiers.register_many(session, "bench", round_, ((p, n, i, None) for p, n, i in registrations))
-        dossiers.submit_many(session, catalog, "bench", round_)
-        eligible, ineligible = screening.screen_round(session, catalog, "bench", round_)
+        dossiers.register_many(session, office, round_, ((p, n, i, None) for p, n, i in registrations))
+        dossiers.submit_many(session, office, catalog, round_)
+        rounds.open_screening(session, office, round_)
+        eligible, ineligible = screening.screen_round(session, office, catalog, round_)
         session.commit()
         seconds["registration and screening"] = time.perf_counter() - start
         cpu_seconds["registration and screening"] = time.process_time() - cpu
         figures["registration and screening"] = f"{size:,} dossiers, {eligible:,} eligible"
         _council(session, catalog, round_)
-        rounds.start_scoring(session, "bench", round_)
+        rounds.start_scoring(session, office, round_)
         session.commit()
         rows = _score_rows(session, catalog, round_, rng)
         start, cpu = time.perf_counter(), time.process_time()
-        forms = scoring.import_scores(session, catalog, "bench", round_, rows)
+        forms = scoring.import_scores(session, office, catalog, round_, rows)
         session.commit()
         seconds["score import"] = time.perf_counter() - start
         cpu_seconds["score import"] = time.process_time() - cpu
         figures["score import"] = f"{len(rows):,} scores on {forms:,} forms"
-        scoring.close_scoring(session, catalog, "bench", round_)
+        scoring.close_scoring(session, office, catalog, round_)
         session.commit()
         round_id = round_.id
     child = subprocess.run([sys.executable, __file__, "--results-child", url, str(round_id)], check=True,

@@ -28,3 +28,29 @@ def hanoi_inputs(rng: random.Random) -> dict[str, Any]:
         "digital": rng.sample(["erp", "mes", "traceability"], rng.randint(0, 3)),
         "green": rng.sample(["energy_efficiency", "renewable", "emissions_accounting"], rng.randint(0, 3)),
     }
+
+
+def council_scores(rng: random.Random, criteria: list[tuple[str, Any]], members: int = 9) -> dict[str, dict[str, Any]]:
+    """A council sheet: each criterion scored by 2–4 of `members` members, in half-point steps (ints and floats,
+    as JSON gives them)."""
+    out: dict[str, dict[str, Any]] = {}
+    for criterion, maximum in criteria:
+        for m in rng.sample(range(members), rng.randint(2, 4)):
+            halves = rng.randint(0, int(maximum * 2))
+            out.setdefault(f"member-{m}", {})[criterion] = halves // 2 if halves % 2 == 0 else halves / 2
+    return out
+
+
+def ocop_inputs(rng: random.Random) -> dict[str, Any]:
+    """One dossier's inputs for the example OCOP star rating (ocop-2024)."""
+    return {
+        "local_material_share": rng.randint(0, 100),
+        "producer_form": rng.choice(["cooperative", "enterprise", "household"]),
+        "value_chain_links": rng.sample(["supply", "purchase", "distribution"], rng.randint(0, 3)),
+        "workers": rng.randint(0, 120), "has_brand": rng.random() < 0.6, "local_worker_share": rng.randint(0, 100),
+        "sales_channels": rng.sample(["shop", "supermarket", "ecommerce"], rng.randint(0, 3)),
+        "revenue": rng.randint(100, 20000), "revenue_prev": rng.randint(100, 20000),
+        "market": rng.choice(["export", "national", "regional", "provincial"]), "trade_fairs": rng.random() < 0.5,
+        "food_safety_cert": rng.random() < 0.8,
+        "standards": rng.sample(["tcvn", "iso", "haccp"], rng.randint(0, 3)), "export_markets": rng.randint(0, 5),
+    }

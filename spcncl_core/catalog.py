@@ -3,27 +3,29 @@ aggregations), and choosing and evaluating the right criteria set for a dossier.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from spcncl_core.criteria import cache
 from spcncl_core.criteria.model import CriteriaSet
-from spcncl_core.dossier import Dossier
+from spcncl_core.dossier import Dossier, year_problem
 from spcncl_core.engine.compile import compile_set
 from spcncl_core.engine.evaluate import Evaluation, evaluate
 from spcncl_core.errors import (
     CriteriaSetError,
     DossierError,
     NoCriteriaSetError,
-    PluginError,
     Problem,
-    SpcnclError,
     UnknownCriteriaSetError,
     did_you_mean,
 )
-from spcncl_core.plugins import PluginManager, get_plugin_manager
-from spcncl_core.registries import Registries
+from spcncl_core.plugins import PluginManager, call_hook, get_plugin_manager
+from spcncl_core.registries import CriteriaSetSource, Registries
+
+log = logging.getLogger("spcncl.plugins")
 
 # registration hook → the Registries attribute passed to it
 REGISTRATION_HOOKS = (
@@ -53,20 +55,12 @@ class Catalog:
         self.registries = Registries()
         for hook_name, attribute in REGISTRATION_HOOKS:
             registry = getattr(self.registries, attribute)
-            for impl in getattr(pm.hook, hook_name).get_hookimpls():
-                with registry.owned_by(impl.plugin_name):
-                    try:
-                        impl.function(*[registry for _ in impl.argnames])
-                    except SpcnclError:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - a plugin's own bug must name the plugin
-                        raise PluginError(f"plugin '{impl.plugin_name}' failed in {hook_name}: "
-                                          f"{type(exc).__name__}: {exc}") from exc
-        if self.registries.criteria_sets.problems:
-            raise CriteriaSetError(self.registries.criteria_sets.problems)
-        sources = self.registries.criteria_sets.sources
+            call_hook(pm, hook_name, owner_of=registry, registry=registry)
+        sources = self.registries.criteria_sets
         self.criteria_sets: dict[str, CriteriaSet] = self._load_sets()
-        self._owners = {s.document["id"]: s.plugin for s in sources}
+        plugin_of = {s.source: s.plugin for s in sources.sources} if sources.fingerprint() is None else {
+            source: plugin for plugin, source, _ in sources.fingerprint() or ()}
+        self._owners = {k: plugin_of.get(s.source, "(unknown)") for k, s in self.criteria_sets.items()}
         self._known_inputs: dict[str, frozenset[str]] = {}
         self._sets_for: dict[tuple[str, int | None, str | None], list[CriteriaSet]] = {}
         for cset in self.criteria_sets.values():
@@ -75,13 +69,22 @@ class Catalog:
 
     def _load_sets(self) -> dict[str, CriteriaSet]:
         key = cache.cache_key(self.registries)
-        cached = cache.read(key)
+        cached = cache.read(key, self.registries)
         if cached is not None:
-            return {k: replace(v, compiled=compile_set(v, self.registries)) for k, v in cached.items()}
+            try:
+                return {k: replace(v, compiled=compile_set(v, self.registries)) for k, v in cached.items()}
+            except Exception:  # noqa: BLE001, S110 - a cache entry of the wrong shape: validate afresh
+                pass
         from spcncl_core.criteria.loader import load_criteria_sets  # validation imports marshmallow
 
-        loaded = load_criteria_sets(self.registries.criteria_sets.sources, self.registries)
-        cache.write(key, loaded)
+        registry = self.registries.criteria_sets
+        try:
+            if registry.problems:
+                raise CriteriaSetError(registry.problems)
+            loaded = load_criteria_sets(registry.sources, self.registries)
+        except CriteriaSetError as exc:
+            raise CriteriaSetError(_name_plugins(exc.problems, registry.sources, registry.fingerprint())) from None
+        cache.write(key, loaded, self.registries)
         return loaded
 
     def get(self, set_id: str) -> CriteriaSet:
@@ -118,7 +121,8 @@ class Catalog:
 
     def classify(self, jurisdiction: str, year: int, inputs: Mapping[str, Any]) -> str:
         """The product group of a dossier: asked of the plugins, or the only group the year has."""
-        group = self.pm.hook.classify_product(catalog=self, jurisdiction=jurisdiction, year=year, inputs=inputs)
+        group = call_hook(self.pm, "classify_product", catalog=self, jurisdiction=jurisdiction, year=year,
+                          inputs=MappingProxyType(dict(inputs)))
         if group is not None:
             return str(group)
         groups = sorted({s.product_group for s in self.sets_for(jurisdiction, year)})
@@ -126,11 +130,15 @@ class Catalog:
             return groups[0]
         if not groups:
             raise self._no_set(jurisdiction, year)
+        candidates = ", ".join(f"{s.id} ({s.product_group})" for s in sorted(self.sets_for(jurisdiction, year),
+                                                                                key=lambda s: s.id))
         raise NoCriteriaSetError(f"{jurisdiction} {year} has product groups {', '.join(groups)} and no plugin "
-                                 "classified this dossier; give the criteria set with --set")
+                                 f"classified this dossier; give the criteria set with --set: {candidates}")
 
     def select(self, dossier: Dossier) -> CriteriaSet:
-        """The criteria set that applies to a dossier, by jurisdiction, year and product group."""
+        """The criteria set that applies to a dossier, by jurisdiction, year and product group; a year outside the
+        programme's horizon is a DossierError."""
+        _check_year(dossier.year)
         if not self.sets_for(dossier.jurisdiction):
             raise NoCriteriaSetError(f"no criteria set for jurisdiction '{dossier.jurisdiction}'"
                                      f"{did_you_mean(dossier.jurisdiction, self.jurisdictions())}; installed: "
@@ -152,6 +160,7 @@ class Catalog:
     def evaluate(self, dossier: Dossier, set_id: str | None = None,
                  scores: Mapping[str, Mapping[str, Any]] | None = None) -> Evaluation:
         """Evaluate a dossier with the set it names or the one that applies; announce it to the plugins."""
+        _check_year(dossier.year)
         criteria_set = self.get(set_id) if set_id else self.select(dossier)
         problems = []
         if criteria_set.jurisdiction != dossier.jurisdiction:
@@ -163,8 +172,16 @@ class Catalog:
         if problems:
             raise DossierError(problems)
         evaluation = evaluate(criteria_set, dossier, scores, known_inputs=self.known_inputs(dossier.jurisdiction))
-        self.pm.hook.dossier_evaluated(catalog=self, dossier=dossier, evaluation=evaluation)
+        frozen = replace(dossier, inputs=MappingProxyType(dict(dossier.inputs)),
+                         self_assessment=MappingProxyType(dict(dossier.self_assessment)))
+        self.announce("dossier_evaluated", dossier=frozen, evaluation=ReadOnlyEvaluation.of(evaluation))
         return evaluation
+
+    def announce(self, event: str, **kwargs: Any) -> None:
+        """Call an event hook (`dossier_evaluated`, `results_published`, …) with `catalog=self` and `kwargs`, through
+        pluggy; an exception from a plugin is a PluginError naming plugin and hook."""
+        log.debug("event %s", event)
+        call_hook(self.pm, event, catalog=self, **kwargs)
 
     def plugins(self) -> list[PluginInfo]:
         """The loaded plugins in registration order."""
@@ -177,6 +194,56 @@ class Catalog:
             out.append(PluginInfo(name, self.pm.origins.get(name, "registered directly"),
                                   tuple(sorted(c.name for c in callers)), sets))
         return out
+
+
+def _check_year(year: object) -> None:
+    problem = year_problem(year)
+    if problem:
+        raise DossierError([Problem("year", problem)])
+
+
+class ReadOnlyEvaluation(Evaluation):
+    """The evaluation as event hooks see it: the same values, but nothing can be changed (a plugin cannot turn a
+    failed dossier into a passed one)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, evaluation: Evaluation) -> ReadOnlyEvaluation:
+        """A read-only copy of `evaluation`."""
+        view = cls.__new__(cls)
+        for name in Evaluation.__slots__:
+            value = getattr(evaluation, name)
+            object.__setattr__(view, name, MappingProxyType(dict(value)) if isinstance(value, dict) else value)
+        return view
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in Evaluation.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"the evaluation is read-only: cannot set '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"the evaluation is read-only: cannot delete '{name}'")
+
+
+def _name_plugins(problems: tuple[Problem, ...] | list[Problem], sources: list[CriteriaSetSource],
+                  fingerprint: list[list[Any]] | None) -> list[Problem]:
+    """Prefix each problem in a plugin's file with the plugin's name, so that the message says whom to blame."""
+    plugin_of = {s.source: s.plugin for s in sources}
+    for plugin, source, _ in fingerprint or ():
+        plugin_of.setdefault(source, plugin)
+    labelled = sorted(plugin_of, key=len, reverse=True)
+    out = []
+    for p in problems:
+        source = next((s for s in labelled if p.where == s or p.where.startswith(s + ":")
+                       or p.where.startswith(s + " (")), None)
+        plugin = plugin_of.get(source or "")
+        if plugin and not plugin.startswith("("):
+            out.append(Problem(f"plugin '{plugin}': {p.where}", p.message))
+        else:
+            out.append(p)
+    return out
 
 
 def load_catalog(pm: PluginManager | None = None) -> Catalog:

@@ -27,8 +27,11 @@ def add_commands(sub: Any, with_json: Any) -> None:
     with_db(dsub.add_parser("upgrade", help="create or migrate the schema to the newest revision")).set_defaults(
         fn=cmd_db_upgrade)
     with_db(dsub.add_parser("current", help="show the schema revision")).set_defaults(fn=cmd_db_current)
-    p = with_db(sub.add_parser("demo", help="load the demo 2023 round (synthetic figures) and demo users"))
-    p.add_argument("--reset", action="store_true", help="empty the database first")
+    p = with_db(sub.add_parser("demo", help="load the demo 2023 round (synthetic figures) and demo users, into an "
+                                            "empty database or a demo one"))
+    p.add_argument("--reset", action="store_true", help="empty the database first (asks; PostgreSQL needs --yes)")
+    p.add_argument("--yes", action="store_true", help="do not ask before --reset empties the database")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the database holds the demo already")
     p.set_defaults(fn=cmd_demo)
     rnd = sub.add_parser("round", help="programme rounds")
     rsub = rnd.add_subparsers(dest="round_command", required=True, metavar="ACTION")
@@ -88,25 +91,51 @@ def cmd_db_current(catalog: Catalog, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(catalog: Catalog, args: argparse.Namespace) -> int:
-    """Load the demo round and users."""
+    """Load the demo round and users, only into an empty or demo database; --reset empties it first."""
+    import sys
+
     from spcncl_core import demo
     from spcncl_core.db.base import make_engine
-    from spcncl_core.db.migrate import downgrade, upgrade
+    from spcncl_core.db.migrate import current, downgrade, upgrade
+    from spcncl_core.errors import RecordError
     from spcncl_core.services import audit
 
     audit.use_dev_key_unless_configured("spcncl demo")
     engine = make_engine(args.database_url)
-    if args.reset:
-        downgrade(engine, "base")
-    upgrade(engine)
-    engine.dispose()
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        if current(engine) is not None:
+            with _session(args) as session:
+                holds, is_demo = demo.holds_records(session), demo.is_demo_database(session)
+            if holds and args.if_missing and is_demo:
+                print(f"the demo database {where} is there already (use --reset to build it again)")
+                return 0
+            if holds and not is_demo:
+                raise RecordError(f"{where} holds records that are not demo data: the demo is never loaded into "
+                                  "it, nor does --reset empty it; give the URL of an empty or demo database")
+            if holds and not args.reset:
+                raise RecordError(f"{where} holds the demo already: add --reset to build it again")
+        if args.reset:
+            if engine.dialect.name != "sqlite" and not args.yes:
+                raise RecordError(f"--reset empties {where}; on a server database it needs --yes as well")
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    raise RecordError(f"--reset empties {where}: confirm with --yes (no terminal to ask on)")
+                answer = input(f"empty {where} and build the demo again? type yes: ")
+                if answer.strip().lower() != "yes":
+                    print("nothing changed")
+                    return 1
+            downgrade(engine, "base")
+        upgrade(engine)
+    finally:
+        engine.dispose()
     with _session(args) as session:
         print("building the demo 2023 round (synthetic figures) …")
         built = demo.build_round(session, catalog, progress=lambda message: print(f"  {message}"))
-        names = demo.create_demo_users(session)  # made by build_round; listed here
+        names = [u.username for u in demo.create_demo_users(session)]  # made by build_round; listed here
         session.commit()
     print(f"demo loaded: {len(built.dossiers)} dossiers; users {', '.join(names)} "
-          f"(password: {demo.DEMO_PASSWORD})")
+          f"(password: {demo.DEMO_PASSWORD}; this database is marked as a demo database)")
     return 0
 
 

@@ -14,15 +14,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from spcncl_core import clock as time_source
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Dossier, Round
+from spcncl_core.db.models import AuditEntry, Conflict, Dossier, Enterprise, Round, Setting, User
 from spcncl_core.dossier import Dossier as EngineDossier
+from spcncl_core.errors import RecordError
 from spcncl_core.services import dossiers, publication, recognition, results, rounds, scoring, screening, users
 
-ACTOR = "secretariat"
 SYNTHETIC = "số liệu giả định (synthetic figures)"
 PUBLIC_NAMES = [  # (product, enterprise, sector, high-tech list item or None)
     ("Đèn LED Rạng Đông", "Công ty CP Bóng đèn Phích nước Rạng Đông", "điện, điện tử", None),
@@ -56,7 +57,8 @@ COUNCIL = [("Chủ tịch Hội đồng", "Sở Công Thương", "chair"), ("Ph�
            ("Thành viên", "Cục Thuế Hà Nội", "member"), ("Thành viên", "Hiệp hội Doanh nghiệp", "member"),
            ("Thành viên", "Trường Đại học Bách khoa Hà Nội", "member")]
 MARGIN = 6  # points between a demo product's preliminary total and the pass mark
-DEMO_PASSWORD = "demo-password"  # for the demo users only; printed by `spcncl demo`
+DEMO_PASSWORD = "demo-password"  # for the demo users only, in a database marked demo; printed by `spcncl demo`
+PURPOSE, DEMO = "purpose", "demo"
 
 
 @dataclass
@@ -138,8 +140,9 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
         clock = now
         say(f"{name}: {timings[name]:.2f} s")
 
-    create_demo_users(session)
-    round_ = rounds.create_round(session, catalog, ACTOR, "hanoi", year, f"Xét chọn SPCNCL Hà Nội năm {year} "
+    people = {u.username: u for u in create_demo_users(session, members)}
+    admin, secretariat = people["admin"], people["secretariat"]
+    round_ = rounds.create_round(session, admin, catalog, "hanoi", year, f"Xét chọn SPCNCL Hà Nội năm {year} "
                                  f"({SYNTHETIC})", plan_ref="267/KH-UBND", council_decision_ref="4074/QĐ-UBND")
     demo = DemoRound(round_, timings=timings)
     companies = []
@@ -149,7 +152,7 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
         else:
             sector = SECTORS[i % len(SECTORS)]
             name = f"Công ty CP Sản xuất Demo {i + 1:02d} ({SYNTHETIC})"
-        companies.append(dossiers.enterprise(session, f"01{rng.randint(10**7, 10**8 - 1)}", name,
+        companies.append(dossiers.enterprise(session, secretariat, f"01{rng.randint(10**7, 10**8 - 1)}", name,
                                              ownership="cổ phần", district=DISTRICTS[i % len(DISTRICTS)],
                                              sector=sector, address=f"Hà Nội ({SYNTHETIC})"))
     base = datetime(year, 9, 1, 8, 0, tzinfo=time_source.zone("hanoi"))
@@ -170,17 +173,18 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
             inputs["years_in_production"] = 2 if i % 2 else inputs["years_in_production"]
             if not i % 2:
                 inputs["product_revenue"] = 60.0
-        prod = dossiers.product(session, owner, product_name, sector)
-        dossier = dossiers.register(session, ACTOR, round_, prod, f"HN-{year}-{i + 1:04d}", inputs)
-        dossiers.submit(session, catalog, ACTOR, dossier, submitted_at=base + timedelta(minutes=37 * i))
+        prod = dossiers.product(session, secretariat, owner, product_name, sector)
+        dossier = dossiers.register(session, secretariat, round_, prod, f"HN-{year}-{i + 1:04d}", inputs)
+        dossiers.submit(session, secretariat, catalog, dossier, submitted_at=base + timedelta(minutes=37 * i))
         demo.dossiers.append(dossier)
     lap("registered")
     if stop_after == "registered":
         return demo
 
+    rounds.open_screening(session, secretariat, round_)
     for dossier in demo.dossiers:
-        if screening.screen(session, catalog, ACTOR, dossier):
-            screening.preliminary_scores(session, catalog, ACTOR, dossier)
+        if screening.screen(session, secretariat, catalog, dossier):
+            screening.preliminary_scores(session, secretariat, catalog, dossier)
     lap("screened")
     if stop_after == "screened":
         return demo
@@ -188,82 +192,113 @@ def build_round(session: Session, catalog: Catalog, *, year: int = 2023, enterpr
     council = []
     for m in range(members):
         title, agency, role = COUNCIL[m] if m < len(COUNCIL) else ("Thành viên", "Sở, ngành", "member")
-        council.append(scoring.add_member(session, ACTOR, round_, f"M{m + 1:02d}", f"{title} {m + 1:02d}", agency,
-                                          role, username=f"member{m + 1:02d}"))
+        council.append(scoring.add_member(session, secretariat, round_, f"M{m + 1:02d}", f"{title} {m + 1:02d}",
+                                          agency, role, user=people[f"member{m + 1:02d}"]))
     per_criterion = min(3, members)
     for choice in round_.criteria_sets:
         cset = rounds.criteria_set_for(session, catalog, round_, choice.product_group)
         for k, criterion in enumerate(cset.criteria):
             for j in range(per_criterion):
-                scoring.assign(session, catalog, ACTOR, round_, choice.product_group, [criterion.id],
+                scoring.assign(session, secretariat, catalog, round_, choice.product_group, [criterion.id],
                                council[(k + j) % members])
     scored = [d for d in demo.dossiers if d.state == "preliminarily_scored"]
     if scored and members > per_criterion:
-        scoring.declare_conflict(session, "member01", council[0], scored[-1], f"tư vấn cho doanh nghiệp ({SYNTHETIC})")
-    rounds.start_scoring(session, ACTOR, round_)
+        scoring.declare_conflict(session, people["member01"], council[0], scored[-1],
+                                 f"tư vấn cho doanh nghiệp ({SYNTHETIC})")
+    rounds.start_scoring(session, secretariat, round_)
     lap("council set up")
     if stop_after == "scoring":
         return demo
 
     steps = [Decimal("-1"), Decimal("-0.5"), Decimal(0), Decimal(0), Decimal("0.5")]
+    conflicts = list(session.scalars(select(Conflict)))
     for dossier in scored:
         preliminary = {p.criterion_id: p.points for p in dossier.preliminary}
         cset = screening.criteria_set_of(session, catalog, dossier)
         maxima = {c.id: c.max_points for c in cset.criteria}
         for member in council:
-            try:
-                form = scoring.form_for(session, catalog, member, dossier)
-            except Exception:  # noqa: BLE001 - a conflicted or unassigned member simply has no form
-                continue
             assigned = scoring.assigned_criteria(session, catalog, member, dossier)
+            if not assigned or any(c.member_id == member.id for c in conflicts if c.dossier_id == dossier.id):
+                continue  # a conflicted or unassigned member simply has no form
+            user = people[f"member{council.index(member) + 1:02d}"]
+            form = scoring.form_for(session, user, catalog, member, dossier)
             points = {c: min(maxima[c], max(Decimal(0), preliminary[c] + rng.choice(steps))) for c in assigned}
-            scoring.save_scores(session, catalog, member, dossier, points, form.version)
-            scoring.submit_form(session, catalog, member, dossier)
-    scoring.close_scoring(session, catalog, ACTOR, round_)
+            scoring.save_scores(session, user, catalog, member, dossier, points, form.version)
+            scoring.submit_form(session, user, catalog, member, dossier)
+    scoring.close_scoring(session, secretariat, catalog, round_)
     lap("council scored")
     if stop_after == "scored":
         return demo
 
-    results.compute_results(session, catalog, ACTOR, round_)
+    results.compute_results(session, secretariat, catalog, round_)
     lap("results")
     if stop_after == "results":
         return demo
 
     published_at = datetime(year, 11, 14, 9, 0, tzinfo=time_source.zone("hanoi"))
-    publication.publish(session, catalog, ACTOR, round_, now=published_at)
+    publication.publish(session, secretariat, catalog, round_, now=published_at)
     published = [d for d in demo.dossiers if d.state == "published"]
     if published:
-        first = publication.submit_comment(session, published[0], "Nguyễn Văn A", "Đề nghị làm rõ số liệu xuất khẩu "
-                                           f"({SYNTHETIC}).", now=published_at + timedelta(days=2))
-        publication.request_explanation(session, ACTOR, first)
-        publication.record_explanation(session, ACTOR, first, "Doanh nghiệp đã bổ sung tờ khai hải quan "
+        first = publication.submit_comment(session, None, published[0], "Nguyễn Văn A",
+                                           f"Đề nghị làm rõ số liệu xuất khẩu ({SYNTHETIC}).",
+                                           now=published_at + timedelta(days=2))
+        publication.request_explanation(session, secretariat, first)
+        publication.record_explanation(session, secretariat, first, "Doanh nghiệp đã bổ sung tờ khai hải quan "
                                        f"({SYNTHETIC}).", now=published_at + timedelta(days=5))
-        publication.resolve_comment(session, ACTOR, first, "kept", "Giải trình đạt yêu cầu; giữ nguyên kết quả.")
+        publication.resolve_comment(session, secretariat, first, "kept", "Giải trình đạt yêu cầu; giữ nguyên kết quả.")
         if len(published) > 1:
-            second = publication.submit_comment(session, published[-1], "Trần Thị B", "Góp ý về nhãn mác sản phẩm "
-                                                f"({SYNTHETIC}).", now=published_at + timedelta(days=3))
-            publication.resolve_comment(session, ACTOR, second, "kept", "Không có căn cứ; giữ nguyên kết quả.")
+            second = publication.submit_comment(session, None, published[-1], "Trần Thị B",
+                                                f"Góp ý về nhãn mác sản phẩm ({SYNTHETIC}).",
+                                                now=published_at + timedelta(days=3))
+            publication.resolve_comment(session, secretariat, second, "kept", "Không có căn cứ; giữ nguyên kết quả.")
     lap("published")
     if stop_after == "published":
         return demo
 
-    recognition.decide(session, catalog, "admin", round_, f"5012/QĐ-UBND-{year}", date(year, 11, 26),
+    publication.close_comments(session, secretariat, round_, now=datetime(year, 11, 25, 8, 0))
+    recognition.decide(session, admin, catalog, round_, f"5012/QĐ-UBND-{year}", date(year, 11, 26),
                        "Phó Chủ tịch UBND Thành phố")
     lap("recognised")
     return demo
 
 
-def create_demo_users(session: Session) -> list[str]:
-    """One user per role (and one per council member of the demo), all with DEMO_PASSWORD; existing ones kept."""
-    from sqlalchemy import select
+def create_demo_users(session: Session, members: int = 9) -> list[User]:
+    """One user per role (and one per council member of the demo), all with DEMO_PASSWORD; existing ones kept.
 
-    from spcncl_core.db.models import User
-
+    Only in a database that is empty or marked demo (then marked demo): a known password never reaches a
+    database holding real records."""
+    check_demo_database(session)
+    if session.get(Setting, PURPOSE) is None:
+        session.add(Setting(key=PURPOSE, value=DEMO))
+        session.flush()
     names = [("admin", "Quản trị hệ thống", "admin"), ("secretariat", "Tổ công tác", "secretariat"),
              ("viewer", "Người xem", "viewer")]
-    names += [(f"member{m:02d}", f"Thành viên hội đồng {m:02d}", "council") for m in range(1, 10)]
-    existing = set(session.scalars(select(User.username)))
+    names += [(f"member{m:02d}", f"Thành viên hội đồng {m:02d}", "council") for m in range(1, max(members, 9) + 1)]
+    existing = {u.username: u for u in session.scalars(select(User))}
+    admin = existing.get("admin")
+    out = []
     for username, name, role in names:
         if username not in existing:
-            users.create_user(session, "setup", username, name, role, DEMO_PASSWORD)
-    return [n[0] for n in names]
+            existing[username] = users.create_user(session, admin, username, name, role, DEMO_PASSWORD)
+            admin = admin or existing[username]
+        out.append(existing[username])
+    return out
+
+
+def holds_records(session: Session) -> bool:
+    """Whether the database holds any user, enterprise, round or audit entry."""
+    return any(session.scalar(select(func.count()).select_from(model)) for model in (User, Enterprise, Round,
+                                                                                     AuditEntry))
+
+
+def is_demo_database(session: Session) -> bool:
+    """Whether `spcncl demo` built this database (it is marked `purpose = demo`)."""
+    marker = session.get(Setting, PURPOSE)
+    return marker is not None and marker.value == DEMO
+
+
+def check_demo_database(session: Session) -> None:
+    """Refuse a database that holds records and is not a demo database."""
+    if holds_records(session) and not is_demo_database(session):
+        raise RecordError("this database holds records that are not demo data; the demo is loaded only into an "
+                          "empty database or a demo one (give another --database-url)")

@@ -52,7 +52,9 @@ def register_prerequisite_checks(registry: PrerequisiteCheckRegistry) -> None:
 
 @hookspec
 def register_aggregations(registry: AggregationRegistry) -> None:
-    """Add ways of combining council scores with `registry.add(name, fn, description)`."""
+    """Add ways of combining council scores with `registry.add(name, fn, description, coverage)`: `fn(sheet)`
+    receives a `CouncilSheet` (criteria with maxima, groups, preliminary points, members' scores) and returns an
+    `Aggregated` of exact values; `coverage` ("criterion" or "member") says which missing scores are bad input."""
 
 
 @hookspec(firstresult=True)
@@ -63,7 +65,8 @@ def classify_product(catalog: Catalog, jurisdiction: str, year: int, inputs: Map
 
 @hookspec
 def dossier_evaluated(catalog: Catalog, dossier: Dossier, evaluation: Evaluation) -> None:
-    """Called after the catalog evaluated a dossier; for logging, statistics or notifications. Must not raise."""
+    """Called after the catalog evaluated a dossier; for logging, statistics or notifications. `evaluation` is a
+    read-only copy (setting an attribute raises); an exception becomes a PluginError naming the plugin."""
 
 
 @hookspec

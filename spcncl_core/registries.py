@@ -5,8 +5,10 @@ The host tells each registry which plugin is registering (`owned_by`), so a clas
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
@@ -15,33 +17,48 @@ from typing import Any, Generic, TypeVar
 
 import yaml
 
-from spcncl_core.engine.aggregation import AggregateFn, Aggregation
+from spcncl_core.engine.aggregation import COVERAGES, AggregateFn, Aggregation, adapt
 from spcncl_core.engine.functions import DerivedFunction
 from spcncl_core.engine.prerequisites import PrerequisiteCheck
 from spcncl_core.engine.rules import RuleKind
-from spcncl_core.errors import PluginError, Problem
+from spcncl_core.errors import InputFileError, PluginError, Problem
+from spcncl_core.reading import check_structure, decode_text, parse_yaml, read_bytes
 
 T = TypeVar("T")
-
-try:  # the C loader is several times faster; fall back when PyYAML was built without libyaml
-    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover
-    _YamlLoader = yaml.SafeLoader
 
 
 class _Owned:
     """Knows which plugin is registering, so that clashes and errors can name it."""
 
-    _plugin = "(registered directly)"
+    _plugin_name = "(registered directly)"
+    _resolver: Callable[[], str | None] | None = None
+    _order: Mapping[str, int] = {}  # plugin → its place in registration order
+
+    def settle(self, order: Mapping[str, int]) -> None:
+        """Put what was added in the plugins' registration order (pluggy calls the last-registered plugin first)."""
+        self._order = order
+
+    @property
+    def _plugin(self) -> str:
+        if self._resolver is not None:
+            name = self._resolver()
+            if name:
+                return name
+        return self._plugin_name
 
     @contextmanager
-    def owned_by(self, plugin: str) -> Iterator[None]:
-        """Attribute everything added inside the block to `plugin`."""
-        previous, self._plugin = self._plugin, plugin
+    def owned_by(self, plugin: str | Callable[[], str | None]) -> Iterator[None]:
+        """Attribute everything added inside the block to `plugin`: a name, or a function that finds the plugin
+        calling (the catalog passes one while pluggy runs every plugin's implementation of a hook)."""
+        previous = self._plugin_name, self._resolver
+        if callable(plugin):
+            self._resolver = plugin
+        else:
+            self._plugin_name, self._resolver = plugin, None
         try:
             yield
         finally:
-            self._plugin = previous
+            self._plugin_name, self._resolver = previous
 
 
 class _NamedRegistry(_Owned, Generic[T]):
@@ -53,10 +70,19 @@ class _NamedRegistry(_Owned, Generic[T]):
         self._items: dict[str, T] = {}
         self._owners: dict[str, str] = {}
 
+    def settle(self, order: Mapping[str, int]) -> None:
+        """Put the items in the plugins' registration order (pluggy calls the last-registered plugin first)."""
+        super().settle(order)
+        ranked = sorted(self._items, key=lambda n: order.get(self._owners[n], len(order)))
+        self._items = {n: self._items[n] for n in ranked}
+
     def _add(self, name: str, item: T) -> None:
         if name in self._items:
-            raise PluginError(f"{self.what} '{name}' is registered twice: by plugin '{self._owners[name]}' and by "
-                              f"plugin '{self._plugin}'; rename one, or block a plugin with SPCNCL_BLOCK_PLUGINS")
+            first, second = self._owners[name], self._plugin
+            if self._order.get(second, len(self._order)) < self._order.get(first, len(self._order)):
+                first, second = second, first
+            raise PluginError(f"{self.what} '{name}' is registered twice: by plugin '{first}' and by "
+                              f"plugin '{second}'; rename one, or block a plugin with SPCNCL_BLOCK_PLUGINS")
         self._items[name] = item
         self._owners[name] = self._plugin
 
@@ -119,9 +145,14 @@ class AggregationRegistry(_NamedRegistry[Aggregation]):
 
     what = "aggregation"
 
-    def add(self, name: str, fn: AggregateFn, description: str) -> None:
-        """Register an aggregation function under `name`."""
-        self._add(name, Aggregation(name, fn, description))
+    def add(self, name: str, fn: AggregateFn, description: str, coverage: str = "criterion") -> None:
+        """Register an aggregation `fn(sheet: CouncilSheet) -> Aggregated` under `name`; `coverage` is
+        "criterion" (every manual criterion scored by someone) or "member" (every member scores every criterion).
+        A function of the former form `fn(criteria, preliminary, scores)` is accepted too."""
+        if coverage not in COVERAGES:
+            raise PluginError(f"plugin '{self._plugin}' registered aggregation '{name}' with coverage {coverage!r}; "
+                              f"use one of {', '.join(COVERAGES)}")
+        self._add(name, Aggregation(name, adapt(fn), description, coverage))
 
     def add_aggregation(self, aggregation: Aggregation) -> None:
         """Register a prepared `Aggregation`."""
@@ -130,52 +161,119 @@ class AggregationRegistry(_NamedRegistry[Aggregation]):
 
 @dataclass(frozen=True)
 class CriteriaSetSource:
-    """A criteria-set document as a plugin contributed it, before validation."""
+    """A criteria-set document as a plugin contributed it, before validation; `digest` is the sha256 of the file's
+    bytes (or of the document's canonical JSON), what the catalog cache is keyed on."""
 
     document: Any
     source: str
     plugin: str
+    digest: str | None = None
 
 
-@dataclass
 class CriteriaSetRegistry(_Owned):
-    """Criteria-set documents contributed by plugins, read from YAML files or given as mappings."""
+    """Criteria-set documents contributed by plugins, read from YAML files or given as mappings.
 
-    sources: list[CriteriaSetSource] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    Files are read (bounded) when added but parsed only when `sources` or `problems` is first asked for, so that a
+    catalog found in the cache never parses YAML.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[CriteriaSetSource | tuple[bytes, str, str, str]] = []
+        self._problems: list[Problem] = []
+        self._read_problems = 0
+
+    @property
+    def sources(self) -> list[CriteriaSetSource]:
+        """Every contributed document, in registration order (files parsed on first access)."""
+        self._parse_pending()
+        return [e for e in self._entries if isinstance(e, CriteriaSetSource)]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem met reading or parsing the files (parsed on first access)."""
+        self._parse_pending()
+        return self._problems
+
+    def fingerprint(self) -> list[list[Any]] | None:
+        """(plugin, source, digest) of every contribution without parsing anything; None when one cannot be
+        fingerprinted or a file could not be read (then nothing is cached)."""
+        if self._read_problems:
+            return None
+        out: list[list[Any]] = []
+        for entry in self._entries:
+            if isinstance(entry, CriteriaSetSource):
+                if entry.digest is None:
+                    return None
+                out.append([entry.plugin, entry.source, entry.digest])
+            else:
+                out.append([entry[2], entry[1], entry[3]])
+        return out
+
+    def settle(self, order: Mapping[str, int]) -> None:
+        """Put the documents in the plugins' registration order (pluggy calls the last-registered plugin first)."""
+        super().settle(order)
+
+        def plugin(entry: CriteriaSetSource | tuple[bytes, str, str, str]) -> str:
+            return entry.plugin if isinstance(entry, CriteriaSetSource) else entry[2]
+
+        self._entries.sort(key=lambda e: order.get(plugin(e), len(order)))
+
+    def _refused(self, exc: InputFileError, plugin: str, unread: bool = False) -> None:
+        # a plugin's file is named with its plugin, so that the message says whom to ask
+        prefix = "" if plugin.startswith("(") else f"plugin '{plugin}': "
+        self._problems.extend(Problem(prefix + p.where, p.message) for p in exc.problems)
+        self._read_problems += unread
+
+    def _parse_pending(self) -> None:
+        for i, entry in enumerate(self._entries):
+            if isinstance(entry, CriteriaSetSource):
+                continue
+            data, label, plugin, digest = entry
+            try:
+                document = parse_yaml(decode_text(data, label), label)
+            except InputFileError as exc:
+                self._refused(exc, plugin)
+                document = None
+            self._entries[i] = CriteriaSetSource(document, label, plugin, digest)
+        self._entries = [e for e in self._entries if not (isinstance(e, CriteriaSetSource) and e.document is None)]
 
     def add_file(self, path: str | os.PathLike[str] | Traversable, label: str | None = None) -> None:
-        """Add a YAML criteria-set file; `label` is how errors name it (default: the path)."""
+        """Add a YAML criteria-set file; `label` is how errors name it (default: the path). The file is read through
+        the bounded reader (regular files only, size cap)."""
         name = label or str(path)
         try:
-            text = path.read_text(encoding="utf-8") if isinstance(path, Traversable) else Path(path).read_text(
-                encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(name, f"cannot read the file: {exc}"))
+            data = read_bytes(path, label=name)
+        except InputFileError as exc:
+            self._refused(exc, self._plugin, unread=True)
             return
-        self.add_text(text, name)
+        self._entries.append((data, name, self._plugin, hashlib.sha256(data).hexdigest()))
 
     def add_text(self, text: str, label: str) -> None:
         """Add a criteria set from YAML text; `label` names it in errors."""
-        try:
-            document = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{label}: line {mark.line + 1}, column {mark.column + 1}" if mark else label
-            self.problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
-            return
-        self.add_document(document, label)
+        data = text.encode("utf-8")
+        self._entries.append((data, label, self._plugin, hashlib.sha256(data).hexdigest()))
 
     def add_document(self, document: Mapping[str, Any], source: str) -> None:
-        """Add a criteria set given as a mapping (as read from YAML); `source` names it in errors."""
-        self.sources.append(CriteriaSetSource(document, source, self._plugin))
+        """Add a criteria set given as a mapping (as read from YAML); `source` names it in errors. It is held to the
+        reader's depth and size caps."""
+        try:
+            check_structure(document, source)
+        except InputFileError as exc:
+            self._refused(exc, self._plugin, unread=True)
+            return
+        try:
+            canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+            digest: str | None = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        except (TypeError, ValueError, RecursionError):
+            digest = None  # not plain JSON data (dates, Decimals, …): validated every time, never cached
+        self._entries.append(CriteriaSetSource(document, source, self._plugin, digest))
 
     def add_directory(self, folder: str | os.PathLike[str] | Traversable, label: str | None = None) -> None:
         """Add every `*.yaml` file of a folder (a path or an `importlib.resources` folder), in name order."""
         base = folder if isinstance(folder, Traversable) else Path(folder)
         prefix = label if label is not None else str(folder)
         for entry in sorted(base.iterdir(), key=lambda e: e.name):
-            if entry.is_file() and entry.name.endswith((".yaml", ".yml")):
+            if entry.name.endswith((".yaml", ".yml")) and not entry.is_dir():
                 self.add_file(entry, f"{prefix}/{entry.name}")
 
 

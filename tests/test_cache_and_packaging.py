@@ -14,6 +14,7 @@ import pytest
 from conftest import EXAMPLES, ROOT
 from spcncl_core import load_catalog, read_dossier_file
 from spcncl_core.criteria import cache
+from spcncl_core.registries import Registries
 
 
 def evaluate_examples(catalog: object) -> list[dict[str, object]]:
@@ -27,26 +28,27 @@ def evaluate_examples(catalog: object) -> list[dict[str, object]]:
 def test_cached_catalog_equals_a_fresh_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SPCNCL_CACHE_DIR", str(tmp_path))
     fresh = load_catalog()
-    files = list(tmp_path.glob("catalog-*.pickle"))
+    files = list(tmp_path.glob("catalog-*.json"))
     assert len(files) == 1
     cached = load_catalog()
     assert {k: v.content_hash for k, v in fresh.criteria_sets.items()} == \
         {k: v.content_hash for k, v in cached.criteria_sets.items()}
     assert evaluate_examples(fresh) == evaluate_examples(cached)
-    files[0].write_bytes(b"not a pickle")
+    files[0].write_bytes(b"not json")
     assert evaluate_examples(load_catalog()) == evaluate_examples(fresh)  # a broken cache is only a miss
 
 
-def test_cache_key_follows_the_documents(catalog: object) -> None:
-    registries = catalog.registries  # type: ignore[attr-defined]
-    key = cache.cache_key(registries)
-    source = registries.criteria_sets.sources[0]
-    registries.criteria_sets.sources[0] = type(source)({**source.document, "top": 11}, source.source, source.plugin)
-    try:
-        assert cache.cache_key(registries) != key
-    finally:
-        registries.criteria_sets.sources[0] = source
-    assert cache.cache_key(registries) == key
+def test_cache_key_follows_the_files_bytes_without_parsing_them() -> None:
+    def key(*texts: str) -> str | None:
+        registries = Registries()
+        for i, text in enumerate(texts):
+            registries.criteria_sets.add_text(text, f"set{i}.yaml")
+        return cache.cache_key(registries)
+
+    assert key("id: a\ntop: 10\n") == key("id: a\ntop: 10\n")
+    assert key("id: a\ntop: 10\n") != key("id: a\ntop: 11\n")
+    assert key("id: a\n", "id: b\n") != key("id: b\n", "id: a\n")
+    assert key("{{{ not yaml") is not None  # computed from the bytes: nothing is parsed
 
 
 def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -53,10 +53,10 @@ def test_concurrent_scoring_loses_nothing_and_raises_nothing_raw(session: Any, c
                     return
                 try:
                     member, dossier = own.get(CouncilMember, member_id), own.get(Dossier, dossier_id)
-                    form = scoring.form_for(own, catalog, member, dossier)
+                    form = scoring.form_for(own, member.user, catalog, member, dossier)
                     points = {c: Decimal("1") for c in scoring.assigned_criteria(own, catalog, member, dossier)}
-                    scoring.save_scores(own, catalog, member, dossier, points, form.version)
-                    scoring.submit_form(own, catalog, member, dossier)
+                    scoring.save_scores(own, member.user, catalog, member, dossier, points, form.version)
+                    scoring.submit_form(own, member.user, catalog, member, dossier)
                     own.commit()
                     done.append((member_id, dossier_id))
                 except SpcnclError as exc:  # the project's own errors are answers, not failures of the lock
@@ -79,6 +79,7 @@ def test_concurrent_scoring_loses_nothing_and_raises_nothing_raw(session: Any, c
                              .where(ScoringForm.submitted_at.is_not(None)))
         assert forms == len(done)
         # each form: one entry when saved, one when submitted
-        assert audit.count(check) == entries_before + 2 * len(done)
+        # one entry per change: the form opened, its points saved, the form submitted
+        assert audit.count(check) == entries_before + 3 * len(done)
         report = audit.verify(check)
         assert report.ok, report.problems

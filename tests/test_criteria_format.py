@@ -169,7 +169,7 @@ def test_unknown_aggregation(catalog: Catalog, tmp_path: Path) -> None:
 
 def test_pass_mark_above_the_total_and_bad_provenance(catalog: Catalog, tmp_path: Path) -> None:
     assert problems(catalog, tmp_path, variant(provenance="guess")) == [
-        "bad.yaml: provenance: Must be one of: official, reconstruction."]
+        "bad.yaml: provenance: Must be one of: official, partly-official, reconstruction, draft."]
     assert problems(catalog, tmp_path, variant(**{"pass": {"operator": ">", "points": 30}})) == [
         "bad.yaml: pass.points: must be ≤ total_points (20)"]
 

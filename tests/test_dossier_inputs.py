@@ -85,7 +85,7 @@ def test_dossier_file_shape(tmp_path: Path) -> None:
         "inputs: must be a mapping of input id to value"]
     bad = tmp_path / "broken.json"
     bad.write_text('{"jurisdiction": "hanoi",', encoding="utf-8")
-    with pytest.raises(DossierError, match=r"broken.json: not valid JSON: Expecting property name"):
+    with pytest.raises(DossierError, match=r"broken.json: line 1, column 26: not valid JSON: Expecting property name"):
         read_dossier_file(bad)
 
 

@@ -45,10 +45,10 @@ def test_group_maxima_from_domain_tables(catalog: Catalog) -> None:
 
 def test_2021_differs_from_2018_only_in_years_titles_and_the_list(catalog: Catalog) -> None:
     standard = diff_sets(catalog.get("hanoi-2018-standard"), catalog.get("hanoi-2021-standard"))
-    assert [(c.what, c.id) for c in standard] == [("setting", "years")]
+    assert [(c.what, c.id) for c in standard] == [("setting", "title"), ("setting", "years")]
     high_tech = diff_sets(catalog.get("hanoi-2018-high-tech"), catalog.get("hanoi-2021-high-tech"))
     assert [(c.what, c.id, c.field) for c in high_tech] == [
-        ("setting", "years", "years"), ("setting", "legal_basis", "legal_basis"),
+        ("setting", "title", "title"), ("setting", "years", "years"), ("setting", "legal_basis", "legal_basis"),
         ("prerequisite", "PH", "rule"), ("prerequisite", "PH", "title")]
     ph = next(c for c in high_tech if c.field == "rule")
     assert (ph.before, ph.after) == ("1 ≤ high_tech_list_item ≤ 114", "1 ≤ high_tech_list_item ≤ 107")

@@ -29,7 +29,7 @@ def test_demo_round_report_audit_and_certificates(capsys: pytest.CaptureFixture[
     code, out, _ = run(capsys, "db", "upgrade", "--database-url", db_url)
     assert code == 0 and "at revision 0" in out
     code, out, _ = run(capsys, "demo", "--database-url", db_url)
-    assert code == 0 and "demo loaded: 41 dossiers" in out and "password: demo-password" in out
+    assert code == 0 and "demo loaded: 41 dossiers" in out and "password: demo-password;" in out
     code, out, _ = run(capsys, "round", "report", "--year", "2023", "--database-url", db_url, "--json")
     assert code == 0
     report = json.loads(out)

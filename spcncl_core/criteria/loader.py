@@ -23,6 +23,7 @@ from spcncl_core.criteria.model import (
     Prerequisite,
     TieBreak,
 )
+from spcncl_core.criteria.outcome import parse_classes, parse_pass, parse_rounding
 from spcncl_core.criteria.schema import CriteriaSetSchema
 from spcncl_core.engine.compile import compile_set
 from spcncl_core.engine.context import RuleContext, flatten_messages, join_path
@@ -57,6 +58,10 @@ def load_criteria_sets(sources: Iterable[CriteriaSetSource], registries: Registr
         set_id = doc.get("id")
         if not isinstance(set_id, str) or not set_id:
             problems.append(Problem(f"{src.source}: id", "required key is missing"))
+            continue
+        if set_id in by_id and by_id[set_id].plugin == src.plugin:  # two files of one plugin (or command line)
+            problems.append(Problem(f"{src.source}: id", f"criteria set id '{set_id}' is also declared by "
+                                                         f"{by_id[set_id].source}; each set needs its own id"))
             continue
         if set_id in by_id:
             other = by_id[set_id]
@@ -125,65 +130,146 @@ def _structure_ok(doc: Mapping[str, Any], source: str, problems: list[Problem], 
 
 def build_criteria_set(document: Mapping[str, Any], label: str, registries: Registries,
                        problems: list[Problem], source: str | None = None) -> CriteriaSet | None:
-    """Validate one merged document and build the typed, compiled set; append problems and return None if invalid."""
+    """Validate one merged document and build the typed, compiled set; append problems and return None if invalid.
+
+    Structure and meaning are checked in one run: when the structure has problems, the parts that loaded are
+    still checked for meaning, so a file's problems are all reported together.
+    """
+    before = len(problems)
     try:
         data = _SCHEMA.load(document)
     except ValidationError as exc:
         problems.extend(Problem(f"{label}: {p}", m) for p, m in flatten_messages(exc.messages, ""))
-        return None
+        data = _partial(exc.valid_data if isinstance(exc.valid_data, dict) else {}, exc.messages)
     if data.get("remove") and not data.get("extends"):
         problems.append(Problem(f"{label}: remove", "only a set that extends another can remove entries"))
-    before = len(problems)
-    inputs = tuple(_input(d) for d in data["inputs"])
+    inputs = tuple(_input(d) for d in data.get("inputs", ()))
+    derived_items = data.get("derived", [])
     ctx = RuleContext(
         source=label,
-        inputs={**{i.id: i.type for i in inputs}, **{d["id"]: "derived" for d in data["derived"]}},
+        inputs={**{i.id: i.type for i in inputs}, **{d["id"]: "derived" for d in derived_items}},
         options={i.id: i.options for i in inputs},
         registries=registries,
         problems=problems,
     )
-    _unique(ctx, "inputs", [i.id for i in inputs] + [d["id"] for d in data["derived"]], "input or derived indicator")
-    derived = _derived(data["derived"], {i.id for i in inputs}, ctx)
-    prerequisites = _prerequisites(data["prerequisites"], ctx)
-    step = data["score_step"] if data["score_step"] is not None else DEFAULT_SCORE_STEP
-    groups = _groups(data["groups"], step, ctx)
+    _unique(ctx, "inputs", [i.id for i in inputs] + [d["id"] for d in derived_items], "input or derived indicator")
+    derived = _derived(derived_items, {i.id for i in inputs}, ctx)
+    prerequisites = _prerequisites(data.get("prerequisites", []), ctx)
+    step = data.get("score_step") or DEFAULT_SCORE_STEP
+    group_items = data.get("groups") or []
+    seen_groups: set[str] = set()
+    for at, g in _walk_groups(group_items):
+        if g["id"] in seen_groups:
+            ctx.problem(f"{at}.id", f"group '{g['id']}' is declared twice")
+        seen_groups.add(g["id"])
+    _unique(ctx, "criteria", [c["id"] for _, g in _walk_groups(group_items) for c in g.get("criteria", ())],
+            "criterion")
+    if data.get("_groups_partial"):
+        ctx.dropped += 1  # a group or criterion left out: sums over groups are not checked
+    groups = tuple(_group(g, f"groups[{gi}]", (), step, ctx) for gi, g in enumerate(group_items))
 
-    group_max = {g["id"]: sum((c["max_points"] for c in g["criteria"]), Decimal(0)) for g in data["groups"]}
-    total = sum(group_max.values(), Decimal(0))
-    if total != data["total_points"]:
-        per_group = ", ".join(f"{g} {show(m)}" for g, m in group_max.items())
+    declared_total = data.get("total_points")
+    total = sum((g.max_points for g in groups), Decimal(0))
+    if declared_total is not None and "groups" in data and not data.get("_groups_partial") \
+            and not ctx.dropped and total != declared_total:
+        per_group = ", ".join(f"{g.id} {show(g.max_points)}" for g in groups)
         ctx.problem("total_points", f"the criteria's max_points add up to {show(total)} ({per_group}), "
-                                    f"not the declared {show(data['total_points'])}")
-    if data["pass_"]["points"] > data["total_points"]:
-        ctx.problem("pass.points", f"must be ≤ total_points ({show(data['total_points'])})")
-    group_ids = list(group_max)
-    for i, tie in enumerate(data["tie_breaks"]):
-        if tie["by"] == "subtotal" and tie.get("group") not in group_ids:
+                                    f"not the declared {show(declared_total)}")
+    all_groups = {g.id: g.max_points for top in groups for g in top.all_groups()}
+    all_criteria = {c.id: c.max_points for top in groups for c in top.all_criteria()}
+    rounding = parse_rounding(data.get("rounding", 2), ctx.problem)
+    classes = parse_classes(data.get("classes", []), declared_total, ctx.problem)
+    pass_rule = None
+    if data.get("pass_") is not None:
+        pass_rule = parse_pass(data["pass_"], all_groups, all_criteria, declared_total, ctx.problem)
+    elif "pass_" in data and not document.get("classes"):
+        ctx.problem("pass", "required when the set declares no classes: e.g. {operator: \">\", points: 70}")
+    if data.get("provenance") == "partly-official" and not data.get("official_parts"):
+        ctx.problem("official_parts", "a partly-official set lists which parts are official, e.g. "
+                                      "[\"P9 (revenue gate, 1520/HD-SCT)\"]")
+    elif data.get("official_parts") and data.get("provenance") in ("official", "reconstruction", "draft"):
+        ctx.problem("official_parts", f"only a partly-official set lists official parts; provenance is "
+                                      f"{data['provenance']}")
+    for i, tie in enumerate(data.get("tie_breaks", [])):
+        if tie["by"] == "subtotal" and tie.get("group") not in all_groups:
             ctx.problem(f"tie_breaks[{i}].group", f"unknown group '{tie.get('group')}'"
-                                                  f"{did_you_mean(str(tie.get('group')), group_ids)}")
-    aggregation = registries.aggregations.get(data["aggregation"])
-    if aggregation is None:
-        ctx.problem("aggregation", f"unknown aggregation '{data['aggregation']}'"
-                                   f"{did_you_mean(data['aggregation'], registries.aggregations)}; known: "
-                                   f"{', '.join(registries.aggregations)}")
+                                                  f"{did_you_mean(str(tie.get('group')), all_groups)}")
+    aggregation = None
+    if "aggregation" in data:
+        aggregation = registries.aggregations.get(data["aggregation"])
+        if aggregation is None:
+            ctx.problem("aggregation", f"unknown aggregation '{data['aggregation']}'"
+                                       f"{did_you_mean(data['aggregation'], registries.aggregations)}; known: "
+                                       f"{', '.join(registries.aggregations)}")
     if len(problems) > before or aggregation is None:
         return None
 
     document = dict(document)
-    pass_rule = PassRule(data["pass_"]["operator"], data["pass_"]["points"])
     return CriteriaSet(
         id=data["id"], title=data["title"], jurisdiction=data["jurisdiction"],
         year_from=data["years"]["from_"], year_to=data["years"]["to"], product_group=data["product_group"],
-        provenance=data["provenance"], legal_basis=tuple(data["legal_basis"]), notes=data["notes"],
+        provenance=data["provenance"], official_parts=tuple(data["official_parts"]),
+        legal_basis=tuple(data["legal_basis"]), notes=data["notes"],
         total_points=data["total_points"],
-        pass_rule=pass_rule, top=data["top"],
+        pass_rule=pass_rule or PassRule(None, None, None), top=data["top"],
         tie_breaks=tuple(TieBreak(t["by"], t.get("group")) for t in data["tie_breaks"]),
-        aggregation=data["aggregation"], rounding_places=data["rounding"], score_step=step,
+        aggregation=data["aggregation"], rounding=rounding, score_step=step,
         recognition_years=data["recognition_years"], comment_days=data["comment_days"],
         inputs=inputs, derived=derived, prerequisites=prerequisites, groups=groups,
         extends=data["extends"], source=source or label, document=document,
-        content_hash=content_hash(document),
+        content_hash=content_hash(document), classes=classes,
     )
+
+
+def _partial(valid: dict[str, Any], messages: Any) -> dict[str, Any]:
+    """What of a document that failed its structural check can still be checked for meaning: the top-level keys
+    that loaded, with the list entries that had no problem of their own."""
+    out: dict[str, Any] = {}
+    errors = messages if isinstance(messages, Mapping) else {}
+    for key, value in valid.items():
+        bad = errors.get(key)
+        if isinstance(value, list) and isinstance(bad, Mapping):
+            out[key] = [_clean_group(v, bad.get(i)) if key == "groups" else v
+                        for i, v in enumerate(value) if key == "groups" or i not in bad]
+            if key == "groups":
+                out[key] = [g for g in out[key] if g is not None]
+        elif bad is None:
+            out[key] = value
+    out["_groups_partial"] = "groups" in errors
+    out.setdefault("inputs", [])
+    out.setdefault("derived", [])
+    out.setdefault("prerequisites", [])
+    out.setdefault("tie_breaks", [])
+    if "pass_" not in out and "pass" not in errors:
+        out["pass_"] = None
+    return out
+
+
+def _clean_group(group: Any, errors: Any) -> dict[str, Any] | None:
+    if not isinstance(group, Mapping) or "id" not in group:
+        return None
+    if not isinstance(errors, Mapping):
+        errors = {}
+    if any(k in errors for k in ("id", "max_points", "cap", "_schema")):
+        return None
+    out = dict(group)
+    crit_errors = errors.get("criteria") if isinstance(errors.get("criteria"), Mapping) else {}
+    out["criteria"] = [c for i, c in enumerate(group.get("criteria") or []) if i not in crit_errors
+                       and isinstance(c, Mapping) and "max_points" in c and "score" in c and "id" in c]
+    sub_errors = errors.get("groups") if isinstance(errors.get("groups"), Mapping) else {}
+    out["groups"] = [x for x in (_clean_group(g, sub_errors.get(i)) for i, g in enumerate(group.get("groups") or []))
+                     if x is not None]
+    out.setdefault("cap", False)
+    return out
+
+
+def _walk_groups(items: list[dict[str, Any]], base: str = "groups") -> list[tuple[str, dict[str, Any]]]:
+    """Every group with its path, depth first."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for i, g in enumerate(items):
+        out.append((f"{base}[{i}]", g))
+        out += _walk_groups(g.get("groups") or [], f"{base}[{i}].groups")
+    return out
 
 
 def _input(d: Mapping[str, Any]) -> InputSpec:
@@ -242,26 +328,40 @@ def _prerequisites(items: list[dict[str, Any]], ctx: RuleContext) -> tuple[Prere
     return tuple(specs)
 
 
-def _groups(items: list[dict[str, Any]], step: Decimal, ctx: RuleContext) -> tuple[Group, ...]:
-    _unique(ctx, "groups", [g["id"] for g in items], "group")
-    _unique(ctx, "criteria", [c["id"] for g in items for c in g["criteria"]], "criterion")
-    groups = []
-    for gi, g in enumerate(items):
-        criteria = []
-        if not g["criteria"]:
-            ctx.problem(f"groups[{gi}].criteria", "a group needs at least one criterion")
-        for ci, c in enumerate(g["criteria"]):
-            at = f"groups[{gi}].criteria[{ci}]"
-            maximum: Decimal = c["max_points"]
-            if maximum % step:
-                ctx.problem(join_path(at, "max_points"), f"must be a multiple of score_step ({show(step)})")
-            ctx.max_points = maximum
-            parsed = parse_rule(c["score"], join_path(at, "score"), ctx)
-            ctx.max_points = None
-            if parsed is None:
-                continue
-            kind, rule = parsed
-            criteria.append(Criterion(c["id"], g["id"], c["title"], maximum, kind.name, rule, kind.manual,
-                                      kind.describe(rule), c.get("guidance") or {}))
-        groups.append(Group(g["id"], g["title"], tuple(criteria)))
-    return tuple(groups)
+def _group(g: dict[str, Any], at: str, path: tuple[str, ...], step: Decimal, ctx: RuleContext) -> Group:
+    """A group and its sub-groups; checks each criterion's rule and the group's declared maximum."""
+    criteria = []
+    inner = (*path, g["id"])
+    for ci, c in enumerate(g.get("criteria") or []):
+        where = f"{at}.criteria[{ci}]"
+        maximum: Decimal = c["max_points"]
+        if maximum % step:
+            ctx.problem(join_path(where, "max_points"), f"must be a multiple of score_step ({show(step)})")
+        when_undefined = c.get("when_undefined")
+        if when_undefined is not None and when_undefined > maximum:
+            ctx.problem(join_path(where, "when_undefined"), f"must be ≤ max_points ({show(maximum)})")
+        ctx.max_points = maximum
+        parsed = parse_rule(c["score"], join_path(where, "score"), ctx)
+        ctx.max_points = None
+        if parsed is None:
+            ctx.dropped += 1
+            continue
+        kind, rule = parsed
+        criteria.append(Criterion(c["id"], g["id"], c["title"], maximum, kind.name, rule, kind.manual,
+                                  kind.describe(rule), c.get("guidance") or {}, when_undefined, inner))
+    subgroups = tuple(_group(sub, f"{at}.groups[{si}]", inner, step, ctx) for si, sub in enumerate(g.get("groups") or []))
+    if "title" not in g:  # an extension's new group must be whole: the merge has no base to take it from
+        ctx.problem(join_path(at, "title"), "required key is missing")
+    group = Group(g["id"], g.get("title") or {}, tuple(criteria), subgroups, g.get("max_points"), bool(g.get("cap")))
+    declared = g.get("max_points")
+    if declared is not None and not ctx.dropped:
+        children = group.children_max
+        if group.cap and declared >= children:
+            ctx.problem(f"{at}.max_points", f"a cap must be below what the children can score ({show(children)}); "
+                                            f"{show(declared)} cuts nothing")
+        elif not group.cap and declared != children:
+            ctx.problem(f"{at}.max_points", f"the children's max_points add up to {show(children)}, not the declared "
+                                            f"{show(declared)} (add cap: true to cut their sum at {show(declared)})")
+        if declared % step:
+            ctx.problem(f"{at}.max_points", f"must be a multiple of score_step ({show(step)})")
+    return group

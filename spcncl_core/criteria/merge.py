@@ -2,8 +2,8 @@
 
 - Top-level keys given by the child replace the base's.
 - `inputs`, `derived` and `prerequisites` merge by id: an entry with a base id replaces it, a new id is appended.
-- `groups` merge by id; inside a group, `criteria` merge by id and a criterion given again is merged key by key
-  (give only `max_points` and `score` to change a table, the title stays).
+- `groups` merge by id, sub-groups too (at any depth); inside a group, `criteria` merge by id and a criterion given
+  again is merged key by key (give only `max_points` and `score` to change a table, the title stays).
 - `remove: {inputs, derived, prerequisites, groups, criteria: [ids]}` drops entries of the base.
 """
 
@@ -42,22 +42,7 @@ def merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> tuple[dict[str, 
         if key in BY_ID and isinstance(value, list):
             merged[key] = _merge_list(merged.get(key) or [], value, field_wise=False)
         elif key == "groups" and isinstance(value, list):
-            groups = merged.get("groups") or []
-            index = {g.get("id"): i for i, g in enumerate(groups) if isinstance(g, Mapping)}
-            for group in value:
-                if not isinstance(group, Mapping):
-                    continue
-                if group.get("id") in index:
-                    target = groups[index[group["id"]]]
-                    for gkey, gvalue in group.items():
-                        if gkey == "criteria" and isinstance(gvalue, list):
-                            target["criteria"] = _merge_list(target.get("criteria") or [], gvalue, field_wise=True)
-                        else:
-                            target[gkey] = copy.deepcopy(gvalue)
-                else:
-                    index[group.get("id")] = len(groups)
-                    groups.append(copy.deepcopy(dict(group)))
-            merged["groups"] = groups
+            merged["groups"] = _merge_groups(merged.get("groups") or [], value)
         else:
             merged[key] = copy.deepcopy(value)
     removal = child.get("remove") or {}
@@ -74,19 +59,59 @@ def merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> tuple[dict[str, 
     return merged, problems
 
 
+def _merge_groups(groups: list[Any], child: list[Any]) -> list[Any]:
+    index = {g.get("id"): i for i, g in enumerate(groups) if isinstance(g, Mapping)}
+    for group in child:
+        if not isinstance(group, Mapping):
+            continue
+        if group.get("id") in index:
+            target = groups[index[group["id"]]]
+            for gkey, gvalue in group.items():
+                if gkey == "criteria" and isinstance(gvalue, list):
+                    target["criteria"] = _merge_list(target.get("criteria") or [], gvalue, field_wise=True)
+                elif gkey == "groups" and isinstance(gvalue, list):
+                    target["groups"] = _merge_groups(target.get("groups") or [], gvalue)
+                else:
+                    target[gkey] = copy.deepcopy(gvalue)
+        else:
+            index[group.get("id")] = len(groups)
+            groups.append(copy.deepcopy(dict(group)))
+    return groups
+
+
+def _all_groups(groups: list[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for g in groups:
+        if isinstance(g, Mapping):
+            out.append(g)  # type: ignore[arg-type]
+            out += _all_groups(g.get("groups") or [])
+    return out
+
+
 def _ids(doc: Mapping[str, Any], key: str) -> list[str]:
     if key == "criteria":
-        return [c.get("id") for g in doc.get("groups") or [] for c in g.get("criteria") or []]
+        return [c.get("id") for g in _all_groups(doc.get("groups") or []) for c in g.get("criteria") or []]
+    if key == "groups":
+        return [g.get("id") for g in _all_groups(doc.get("groups") or [])]
     return [item.get("id") for item in doc.get(key) or [] if isinstance(item, Mapping)]
 
 
 def _remove(doc: dict[str, Any], key: str, item_id: Any) -> bool:
     if key == "criteria":
-        for group in doc.get("groups") or []:
+        for group in _all_groups(doc.get("groups") or []):
             before = group.get("criteria") or []
             after = [c for c in before if c.get("id") != item_id]
             if len(after) != len(before):
                 group["criteria"] = after
+                return True
+        return False
+    if key == "groups":
+        holders = [doc] + _all_groups(doc.get("groups") or [])
+        for holder in holders:
+            before = holder.get("groups") or []
+            after = [g for g in before if not (isinstance(g, Mapping) and g.get("id") == item_id)]
+            if len(after) != len(before):
+                holder["groups"] = after
                 return True
         return False
     before = doc.get(key) or []

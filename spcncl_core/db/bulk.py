@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import JSON, Column, MetaData, Table, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -28,6 +29,15 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def _driver_errors(dialect: Any, statement: str) -> Iterator[None]:
+    """The driver's errors as SQLAlchemy's (IntegrityError, DataError, …), as an ORM statement would raise them."""
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
 
 
 def _processors(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable[[Any], Any] | None]:
@@ -69,12 +79,15 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     name = dialect.identifier_preparer.format_table(table)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     if dialect.name == "postgresql":
-        with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
+        statement = f"COPY {name} ({quoted}) FROM STDIN"
+        with _driver_errors(dialect, statement), cursor.copy(statement) as copy:
             for row in values():
                 copy.write_row(row)
     else:  # SQLite: the driver's executemany, without per-row statement processing
         width = len(columns) + len(fixed_columns)
-        cursor.executemany(f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * width)})", values())
+        statement = f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * width)})"
+        with _driver_errors(dialect, statement):
+            cursor.executemany(statement, values())
         cursor.close()
     return len(rows)
 
@@ -98,14 +111,18 @@ def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Map
         insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)], constants)
         return ids
     insert_rows(session, table, rows, constants)
-    first = natural_key[0]
+    fixed = dict(constants or {})
+    varying = [c for c in natural_key if c not in fixed]
+    first = varying[0]
     found: dict[tuple[Any, ...], int] = {}
     values = sorted({row[first] for row in rows})
     for start in range(0, len(values), 500):
-        for id_, *natural in connection.execute(
-                select(key, *(table.c[c] for c in natural_key)).where(table.c[first].in_(values[start:start + 500]))):
+        query = select(key, *(table.c[c] for c in varying)).where(table.c[first].in_(values[start:start + 500]),
+                                                                  *(table.c[c] == fixed[c] for c in natural_key
+                                                                    if c in fixed))
+        for id_, *natural in connection.execute(query):
             found[tuple(natural)] = id_
-    return [found[tuple(row[c] for c in natural_key)] for row in rows]
+    return [found[tuple(row[c] for c in varying)] for row in rows]
 
 
 def update_rows(session: Session, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -124,8 +141,9 @@ def update_rows(session: Session, table: Table, key: str, rows: Sequence[Mapping
         values = ([v if process is None or v is None else process(v)
                    for process, v in zip(processors, [*(row[c] for c in changed), row[key]])] for row in rows)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.executemany(f"UPDATE {name} SET {', '.join(f'{quote(c)} = ?' for c in changed)} "
-                           f"WHERE {quote(key)} = ?", values)
+        statement = f"UPDATE {name} SET {', '.join(f'{quote(c)} = ?' for c in changed)} WHERE {quote(key)} = ?"
+        with _driver_errors(dialect, statement):
+            cursor.executemany(statement, values)
         cursor.close()
         return len(rows)
     temporary = Table(f"spcncl_update_{table.name}", MetaData(), *(Column(c, table.c[c].type) for c in columns))

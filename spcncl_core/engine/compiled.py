@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from spcncl_core.engine.aggregation import AggregateFn
+from spcncl_core.criteria.model import ResultClass, Rounding
+from spcncl_core.engine.aggregation import AggregateFn, Aggregation, SheetCriterion, SheetGroup
 from spcncl_core.engine.context import CheckFn, ScoreFn
 from spcncl_core.engine.inputs import Converter
 
@@ -49,6 +50,7 @@ class CompiledCriterion:
     max_shown: str
     manual: bool
     score: ScoreFn
+    when_undefined: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +64,9 @@ class CompiledSet:
     criteria: tuple[CompiledCriterion, ...]
     criterion_ids: tuple[str, ...]
     max_by_criterion: dict[str, Decimal]
-    groups: tuple[str, ...]
+    groups: tuple[str, ...]  # every group, depth first
     aggregate: AggregateFn
-    pass_test: Callable[[Decimal], bool]
+    pass_test: Callable[[Decimal], bool]  # the total condition alone (always true when the rule has none)
     places: int
     score_step: Decimal
     quantum: Decimal
@@ -72,8 +74,18 @@ class CompiledSet:
     input_table: tuple[tuple[str, bool, Converter], ...]
     derived_table: tuple[tuple[str, Callable[..., Decimal], tuple[tuple[bool, Any], ...]], ...]
     prerequisite_table: tuple[tuple[str, str, CheckFn], ...]
-    # (id, group, max_points, max shown, manual, score, cache of " → points of max" texts)
-    criteria_table: tuple[tuple[str, str, Decimal, str, bool, ScoreFn, dict[Decimal, str]], ...]
+    # (id, group, max_points, max shown, manual, score, cache of " → points of max" texts, when_undefined)
+    criteria_table: tuple[tuple[str, str, Decimal, str, bool, ScoreFn, dict[Decimal, str], Decimal | None], ...]
+    # the group tree for rounding: (group id, criterion ids, sub-groups, cap or None)
+    tree: tuple[Any, ...] = ()
+    rounding: Rounding = field(default_factory=lambda: Rounding(2))
+    aggregation: Aggregation | None = None
+    sheet_criteria: tuple[SheetCriterion, ...] = ()
+    sheet_groups: tuple[SheetGroup, ...] = ()
+    # (passed, [(condition's account, held)]) from the published total, subtotals and points; None: no pass rule
+    judge: Callable[..., Any] | None = None
+    classes: tuple[ResultClass, ...] = ()
+    group_max: dict[str, Decimal] = field(default_factory=dict)
     # builds the generated straight-line evaluation of valid dossiers (see fastpath.py)
     build_fast: Callable[[], Callable[..., Any]] | None = None
     # [fast function or None, evaluations so far]: the fast path is generated once a set is used in bulk

@@ -60,6 +60,7 @@ class RuleContext:
     registries: Registries
     problems: list[Problem] = field(default_factory=list)
     max_points: Decimal | None = None
+    dropped: int = 0  # criteria left out for their problems: sums over the set are then not checked
 
     def problem(self, path: str, message: str) -> None:
         """Record a problem at `path` inside the current file."""

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, NamedTuple
 
-from spcncl_core.criteria.model import CriteriaSet
+from spcncl_core.criteria.model import CriteriaSet, ResultClass
 from spcncl_core.dossier import Dossier
+from spcncl_core.engine.aggregation import CouncilSheet
 from spcncl_core.engine.fastpath import Irregular
-from spcncl_core.engine.inputs import unknown_input_message
-from spcncl_core.errors import DossierError, Problem, did_you_mean
+from spcncl_core.engine.functions import Undefined, UndefinedIndicator, UndefinedValue
+from spcncl_core.engine.inputs import number_message, unknown_input_message
+from spcncl_core.engine.outcome import classify, finalize, half_up
+from spcncl_core.errors import MAX_HINTS, DossierError, Problem, did_you_mean
 from spcncl_core.numbers import ZERO, show, to_decimal
 
 FAST_PATH_AFTER = 20  # evaluations of one set before its fast path is generated
@@ -51,13 +55,14 @@ class Evaluation:
 
     __slots__ = ("criteria_set", "content_hash", "dossier_id", "submitted_at", "eligible", "passed", "total",
                  "preliminary_total", "max_points", "prerequisite_data", "criterion_data", "subtotals",
-                 "council_scored")
+                 "council_scored", "result_class", "pass_detail", "group_tree")
 
     def __init__(self, criteria_set: str, content_hash: str, dossier_id: str | None, submitted_at: datetime | None,
                  eligible: bool, passed: bool, total: Decimal | None, preliminary_total: Decimal | None,
                  max_points: Decimal, prerequisite_data: tuple[Any, ...], criterion_data: tuple[Any, ...],
                  subtotals: Mapping[str, Decimal],
-                 council_scored: bool) -> None:
+                 council_scored: bool, result_class: ResultClass | None = None,
+                 pass_detail: tuple[tuple[str, bool], ...] = (), group_tree: tuple[Any, ...] = ()) -> None:
         self.criteria_set = criteria_set
         self.content_hash = content_hash
         self.dossier_id = dossier_id
@@ -71,6 +76,9 @@ class Evaluation:
         self.criterion_data = criterion_data
         self.subtotals = subtotals
         self.council_scored = council_scored
+        self.result_class = result_class  # the class reached (None: below every class, or a set without classes)
+        self.pass_detail = pass_detail  # a compound pass rule: each condition's account and whether it held
+        self.group_tree = group_tree  # (group id, criterion ids, sub-groups, cap): the set's structure
 
     @property
     def prerequisites(self) -> tuple[PrerequisiteResult, ...]:
@@ -100,9 +108,29 @@ class Evaluation:
         """The prerequisites that did not hold."""
         return tuple(p for p in self.prerequisites if not p.passed)
 
+    @property
+    def class_id(self) -> str | None:
+        """The id of the result class reached, or None."""
+        return self.result_class.id if self.result_class is not None else None
+
+    def groups_tree(self) -> list[dict[str, Any]]:
+        """The subtotals as a tree: each group with its points, its criteria's ids and its sub-groups."""
+
+        def node(n: Any) -> dict[str, Any]:
+            gid, cids, subs, _cap = n
+            return {"id": gid, "points": _num(self.subtotals.get(gid)), "criteria": list(cids),
+                    "groups": [node(s) for s in subs]}
+
+        return [node(n) for n in self.group_tree]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; numbers as JSON numbers (exact decimals with at most `rounding` places)."""
+        rc = self.result_class
         return {
+            "class": rc.id if rc is not None else None,
+            "class_label": dict(rc.label) if rc is not None else None,
+            "pass_checks": [{"condition": text, "held": held} for text, held in self.pass_detail],
+            "groups": self.groups_tree() if self.eligible else [],
             "criteria_set": self.criteria_set,
             "content_hash": self.content_hash,
             "dossier_id": self.dossier_id,
@@ -132,8 +160,8 @@ def check_points(value: Any, maximum: Decimal, step: Decimal | None) -> Decimal:
     """Parse points given for a criterion and check 0 ≤ points ≤ maximum (and the step); raise ValueError."""
     try:
         points = to_decimal(value)
-    except ValueError:
-        raise ValueError(f"must be a number of points, got {value!r}") from None
+    except ValueError as exc:
+        raise ValueError(number_message("must be a number of points", value, exc)) from None
     if points < 0 or points > maximum:
         raise ValueError(f"must be between 0 and {show(maximum)}, got {show(points)}")
     if step is not None and points % step:
@@ -157,11 +185,19 @@ def evaluate(criteria_set: CriteriaSet, dossier: Dossier,
         jit[1] += 1
         if jit[1] == FAST_PATH_AFTER:  # generating costs a few milliseconds: worth it only for bulk work
             fast = cs.fast_path()
-    if fast is not None and not scores and not dossier.self_assessment:
+    if fast is not None and not dossier.self_assessment:
         raw = dossier.inputs
         declared = cs.declared
         if declared.issuperset(raw) or (known_inputs is not None
                                         and all(k in declared or k in known_inputs for k in raw)):
+            if scores:
+                council = fast.council  # type: ignore[attr-defined]
+                if council is not None:
+                    try:
+                        return council(raw, scores, dossier.id, dossier.submitted_at)  # type: ignore[no-any-return]
+                    except (Irregular, ValueError, TypeError, KeyError, AttributeError):
+                        pass  # the checking path reports every problem
+                return evaluate_checked(criteria_set, dossier, scores, known_inputs=known_inputs)
             try:
                 result = fast(raw, dossier.id, dossier.submitted_at)
             except (Irregular, ValueError, TypeError):
@@ -170,7 +206,8 @@ def evaluate(criteria_set: CriteriaSet, dossier: Dossier,
                 if type(result) is Evaluation:
                     return result
                 return Evaluation(criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at,
-                                  False, False, None, None, criteria_set.total_points, result, (), {}, False)
+                                  False, False, None, None, criteria_set.total_points, result, (), {}, False,
+                                  group_tree=cs.tree)
     return evaluate_checked(criteria_set, dossier, scores, known_inputs=known_inputs)
 
 
@@ -195,40 +232,67 @@ def evaluate_checked(criteria_set: CriteriaSet, dossier: Dossier,
         except ValueError as exc:
             problems.append(Problem(f"inputs.{input_id}", str(exc)))
     if not cs.declared.issuperset(raw):
+        known, hints = set(cs.declared) | set(known_inputs or ()), 0
         for key in raw:
             if key not in cs.declared and (known_inputs is None or key not in known_inputs):
+                hints += 1  # a did-you-mean search for the first few only: a file may hold 200,000 unknown keys
                 problems.append(Problem(f"inputs.{key}", unknown_input_message(
-                    str(key), set(cs.declared) | set(known_inputs or ()))))
+                    str(key), known if hints <= MAX_HINTS else ())))
     assessed = _self_assessment(criteria_set, dossier.self_assessment, problems) if dossier.self_assessment else {}
     council = _council_scores(criteria_set, scores, problems) if scores else None
     if problems:
         raise DossierError(problems)
 
+    names = {d.id: d for d in criteria_set.derived}
     for derived_id, fn, args in cs.derived_table:
         arguments = [values[ref] if is_ref else ref for is_ref, ref in args]
-        values[derived_id] = None if None in arguments else fn(*arguments)
+        if None in arguments:
+            values[derived_id] = None
+            continue
+        try:
+            values[derived_id] = fn(*arguments)
+        except UndefinedValue as exc:
+            spec = names[derived_id]
+            call = f"{spec.function}({', '.join(show(a) if not isinstance(a, str) else a for a in spec.args)})"
+            values[derived_id] = Undefined(derived_id, f"{call}: {exc}")
+        except UndefinedIndicator as exc:
+            values[derived_id] = Undefined(derived_id, f"it reads {exc.value.id}, which is undefined")
 
     prerequisites = []
     eligible = True
     for prerequisite_id, title, check in cs.prerequisite_table:
-        passed, message = check(values)
+        try:
+            passed, message = check(values)
+        except UndefinedIndicator as exc:
+            problems.append(Problem(f"prerequisites.{prerequisite_id}", f"{exc}; the prerequisite cannot be "
+                                                                        "checked"))
+            passed, message = False, str(exc)
         if not passed:
             eligible = False
         prerequisites += (prerequisite_id, title, passed, message)
     if not eligible:
+        if problems:
+            raise DossierError(problems)
         return Evaluation(criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at, False, False,
-                          None, None, criteria_set.total_points, tuple(prerequisites), (), {}, False)
+                          None, None, criteria_set.total_points, tuple(prerequisites), (), {}, False,
+                          group_tree=cs.tree)
 
-    quantize, quantum = Decimal.quantize, cs.quantum
     preliminary: dict[str, Decimal] = {}
     explanations: dict[str, str] = {}
-    for cid, _group, maximum, max_shown, manual, score, tails in cs.criteria_table:
+    for cid, _group, maximum, max_shown, manual, score, tails, when_undefined in cs.criteria_table:
         if manual:
             own = assessed.get(cid)
             points = own if own is not None else ZERO
             how = "self-assessed" if own is not None else "not scored yet (scored by the council)"
         else:
-            points, how = score(values)
+            try:
+                points, how = score(values)
+            except UndefinedIndicator as exc:
+                if when_undefined is None:
+                    problems.append(Problem(f"criteria.{cid}", f"{exc}; the set gives {cid} no when_undefined "
+                                                               "points, so the dossier's figures must define it"))
+                    continue
+                points, how = when_undefined, f"{exc.value.id} undefined ({exc.value.reason}): when_undefined"
             if points > maximum:
                 points = maximum
                 how += " (capped)"
@@ -239,22 +303,28 @@ def evaluate_checked(criteria_set: CriteriaSet, dossier: Dossier,
                 tails[points] = tail
         preliminary[cid] = points
         explanations[cid] = how + tail
+    if problems:
+        raise DossierError(problems)
 
-    preliminary_sum = sum(preliminary.values(), ZERO)
-    preliminary_total = quantize(preliminary_sum, quantum, ROUND_HALF_UP)
+    rounding = cs.rounding
+    preliminary_total = half_up(sum(preliminary.values(), ZERO), rounding.digits)
+    scorers: dict[str, int] | Mapping[str, int] | None = None
+    override = None
     if council:
-        aggregated = cs.aggregate(cs.criterion_ids, preliminary, council)
-        final, total, scorers = aggregated.points, aggregated.total, aggregated.scorers
+        sheet = CouncilSheet(cs.sheet_criteria, cs.sheet_groups, preliminary, council)
+        aggregated = cs.aggregate(sheet)
+        exact = {cid: Fraction(aggregated.points[cid]) for cid in cs.criterion_ids}
+        scorers = aggregated.scorers
+        if aggregated.total is not None and Fraction(aggregated.total) != sum(exact.values(), Fraction(0)):
+            override = Fraction(aggregated.total)
     else:
-        final, total, scorers = preliminary, preliminary_sum, None
+        exact = {cid: Fraction(v) for cid, v in preliminary.items()}
+    shown, subtotals, total, capped = finalize(cs.tree, exact, rounding, override)
 
     results = []
-    subtotal_exact: dict[str, Decimal] = dict.fromkeys(cs.groups, ZERO)
-    for cid, group, maximum, max_shown, _manual, _score, _tails in cs.criteria_table:
-        exact = final[cid]
-        subtotal_exact[group] += exact
-        rounded = quantize(exact, quantum, ROUND_HALF_UP)
-        if scorers and scorers[cid]:
+    for cid, group, maximum, max_shown, _manual, _score, _tails, _undefined in cs.criteria_table:
+        rounded = shown[cid]
+        if scorers and scorers.get(cid):
             count = scorers[cid]
             results.extend((
                 cid, group, rounded, maximum,
@@ -263,12 +333,23 @@ def evaluate_checked(criteria_set: CriteriaSet, dossier: Dossier,
         else:
             results.extend((cid, group, rounded, maximum, explanations[cid], preliminary[cid], assessed.get(cid),
                             None, 0))
-    total = quantize(total, quantum, ROUND_HALF_UP)
+    passed, detail = judge(cs, total, subtotals, shown)
+    result_class = classify(cs.classes, total) if cs.classes else None
+    if cs.classes:
+        passed = passed and result_class is not None and result_class.recognised
     return Evaluation(
-        criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at, True, cs.pass_test(total),
+        criteria_set.id, criteria_set.content_hash, dossier.id, dossier.submitted_at, True, passed,
         total, preliminary_total, criteria_set.total_points, tuple(prerequisites), tuple(results),
-        {g: quantize(v, quantum, ROUND_HALF_UP) for g, v in subtotal_exact.items()}, bool(council),
+        subtotals, bool(council), result_class, detail, cs.tree,
     )
+
+
+def judge(cs: Any, total: Decimal, subtotals: Mapping[str, Decimal], points: Mapping[str, Decimal]
+          ) -> tuple[bool, tuple[tuple[str, bool], ...]]:
+    """The pass rule on the published numbers: (passed, each condition's account for a compound rule)."""
+    if cs.judge is None:
+        return cs.pass_test(total), ()
+    return cs.judge(total, subtotals, points)  # type: ignore[no-any-return]
 
 
 def _self_assessment(criteria_set: CriteriaSet, given: Mapping[str, Any],
@@ -278,7 +359,7 @@ def _self_assessment(criteria_set: CriteriaSet, given: Mapping[str, Any],
     for cid, value in given.items():
         maximum = cs.max_by_criterion.get(cid)
         if maximum is None:
-            hint = did_you_mean(str(cid), cs.criterion_ids)
+            hint = did_you_mean(str(cid), cs.criterion_ids) if len(problems) < MAX_HINTS else ""
             problems.append(Problem(f"self_assessment.{cid}", f"unknown criterion{hint} in {criteria_set.id}"))
             continue
         try:
@@ -298,10 +379,32 @@ def _council_scores(criteria_set: CriteriaSet, scores: Mapping[str, Mapping[str,
             where = f"council_scores.{member}.{cid}"
             maximum = cs.max_by_criterion.get(cid)
             if maximum is None:
-                problems.append(Problem(where, f"unknown criterion{did_you_mean(str(cid), cs.criterion_ids)}"))
+                hint = did_you_mean(str(cid), cs.criterion_ids) if len(problems) < MAX_HINTS else ""
+                problems.append(Problem(where, f"unknown criterion{hint}"))
                 continue
             try:
                 member_scores[cid] = check_points(value, maximum, cs.score_step)
             except ValueError as exc:
                 problems.append(Problem(where, str(exc)))
-    return {m: s for m, s in out.items() if s}
+    out = {m: s for m, s in out.items() if s}
+    if out and cs.aggregation is not None:
+        _coverage(cs, out, {str(m): g for m, g in scores.items()}, problems)
+    return out
+
+
+def _coverage(cs: Any, council: Mapping[str, Mapping[str, Decimal]], given: Mapping[str, Mapping[str, Any]],
+              problems: list[Problem]) -> None:
+    """No missing score is filled in: what the aggregation needs scored and is not, is bad input."""
+    name = cs.aggregation.name
+    if cs.aggregation.coverage == "member":
+        for member in council:
+            for c in cs.sheet_criteria:
+                if c.id not in given[member]:
+                    problems.append(Problem(f"council_scores.{member}.{c.id}",
+                                            f"not scored; with {name} every member scores every criterion"))
+        return
+    scored = {cid for s in given.values() for cid in s}
+    for c in cs.sheet_criteria:
+        if c.manual and c.id not in scored:
+            problems.append(Problem(f"council_scores.{c.id}",
+                                    "not scored by any member; a manual criterion is scored by the council"))

@@ -5,6 +5,9 @@ loops of the checking path are unrolled into one generated function, as dataclas
 `__init__`. The generated code handles valid dossiers only: at the first irregular value it raises `Irregular`
 and `evaluate` runs the checking path, which reports every problem. Both paths must give equal results; the tests
 compare them on every example and on thousands of random dossiers.
+
+Code is generated only for rule kinds and checks that are exactly the built-in classes (`type(kind) is Bands`):
+a plugin's subclass may change what its parent computes, so it always runs its own compiled function.
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
     With `tail`, bands and choice (whose points are validated to be within the maximum) write the whole
     explanation, " → points of max" included, and the caller skips capping.
     """
-    if isinstance(kind, Items):
+    if type(kind) is Items:  # exactly the built-in class: a subclass may score differently
         of, table = rule
         var, optional = var_of(of)
         lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {of + ' not given'!r}", "else:"] if optional else []
@@ -120,7 +123,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
                      f"    {key}texts.append({item + ' (' + show(points) + ')'!r})"]
         body += [f"{how} = {of + ': '!r} + (' + '.join({key}texts) if {key}texts else 'none')"]
         return lines + (_indent(body) if optional else body)
-    if isinstance(kind, Bands):
+    if type(kind) is Bands:
         of, levels = rule
         var, optional = var_of(of)
         end = {p: f" → {show(p)} of {max_shown}" if tail else "" for p in (*(lv[2] for lv in levels), ZERO)}
@@ -135,7 +138,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
         last_op, last_t, _ = levels[-1]
         below = f" {COMPARISONS[last_op][2]} {show(last_t)}"
         return lines + ["else:", f"    {pts}, {how} = ZERO, {_f(of + ' ', below + end[ZERO], value=var)}"]
-    if isinstance(kind, Choice):
+    if type(kind) is Choice:
         of, table = rule
         var, optional = var_of(of)
         ns[f"{key}table"] = dict(table)
@@ -146,7 +149,7 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
         body = [f"{pts}, {how} = {key}table.get({var}, ZERO), {of + ' = '!r} + {var} + {key}ends.get({var}, "
                 f"{zero_end!r})"]
         return lines + (_indent(body) if optional else body)
-    if isinstance(kind, Parts):
+    if type(kind) is Parts:
         lines = [f"{pts} = ZERO", f"{key}texts = []"]
         for n, part in enumerate(rule):
             sub = f"{key}_{n}"
@@ -172,9 +175,11 @@ def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], 
 def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derived: tuple[CompiledDerived, ...],
                     prerequisites: tuple[CompiledPrerequisite, ...], criteria: tuple[CompiledCriterion, ...],
                     pass_test: Callable[[Decimal], bool], quantum: Decimal,
-                    kinds: Mapping[str, Any], checks: Mapping[str, Any]) -> FastFn:
+                    kinds: Mapping[str, Any], checks: Mapping[str, Any], tree: tuple[Any, ...] = (),
+                    judge: Callable[..., Any] | None = None, classes: tuple[Any, ...] = ()) -> FastFn:
     """Generate the fast evaluation function of a compiled criteria set."""
     from spcncl_core.engine.evaluate import Evaluation
+    from spcncl_core.engine.outcome import classify
 
     ns: dict[str, Any] = {
         "D": Decimal, "ZERO": ZERO, "HALF_UP": ROUND_HALF_UP, "Irregular": Irregular, "show": show,
@@ -236,7 +241,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
     for j, (p, spec) in enumerate(zip(prerequisites, cset.prerequisites)):
         ns[f"chk{j}"], ns[f"pid{j}"], ns[f"ptitle{j}"] = p.check, p.id, p.title
         code = None
-        if isinstance(checks.get(spec.check), ConditionCheck):
+        if type(checks.get(spec.check)) is ConditionCheck:
             var, opt = var_of(spec.parsed.of)
             code = _condition_code(spec.parsed, var, opt, f"pc{j}", f"ok{j}", f"msg{j}", ns)
         if code is None:
@@ -246,7 +251,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
     lines.append("    prereqs = (" + "".join(f"pid{j}, ptitle{j}, ok{j}, msg{j}, " for j in range(len(oks))) + ")")
     if oks:
         lines += [f"    if not ({' and '.join(oks)}):", "        return prereqs"]
-    results, groups, points = [], {}, []
+    results, points = [], []
     for k, (c, spec) in enumerate(zip(criteria, cset.criteria)):
         ns[f"cid{k}"], ns[f"grp{k}"], ns[f"max{k}"], ns[f"tails{k}"] = c.id, c.group, c.max_points, {}
         if c.manual:
@@ -257,7 +262,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
             ns[f"score{k}"] = c.score
             ns[f"maxshown{k}"] = c.max_shown
             kind = kinds.get(spec.kind)
-            constant_tail = isinstance(kind, (Bands, Choice))
+            constant_tail = type(kind) in (Bands, Choice)
             code = _rule_code(kind, spec.rule, var_of, f"r{k}", f"p{k}", f"h{k}", ns, constant_tail, c.max_shown)
             if code is None:
                 uses_values = True
@@ -268,19 +273,48 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
                       f"        t{k} = ' → ' + show(p{k}) + ' of ' + maxshown{k}",
                       f"        if len(tails{k}) < 256:", f"            tails{k}[p{k}] = t{k}"]
             explanation = f"h{k}" if constant_tail else f"h{k} + t{k}"
-        results.append(f"{c.id!r}, {c.group!r}, qz(p{k}), max{k}, {explanation}, p{k}, None, None, 0")
-        groups.setdefault(c.group, []).append(f"p{k}")
+        # exact points with more digits than the set shows take the checking path, which apportions them
+        lines += [f"    q{k} = qz(p{k})", f"    if q{k} != p{k}:", "        raise Irregular"]
+        results.append(f"{c.id!r}, {c.group!r}, q{k}, max{k}, {explanation}, p{k}, None, None, 0")
         points.append(f"p{k}")
-    for n, (_group, ps) in enumerate(groups.items()):
-        lines.append(f"    g{n} = {' + '.join(ps)}")
+    by_id = {c.id: k for k, c in enumerate(criteria)}
+
+    def group_code(node: Any) -> str:
+        gid, cids, subs, cap = node
+        n = len(group_vars)
+        var = f"g{n}"
+        group_vars[gid] = var
+        terms = [f"p{by_id[c]}" for c in cids] + [group_code(sub) for sub in subs]
+        lines.append(f"    {var} = {' + '.join(terms) if terms else 'ZERO'}")
+        if cap is not None:  # a cap that cuts takes the checking path, which explains it
+            ns[f"cap{n}"] = cap
+            lines.extend([f"    if {var} > cap{n}:", "        raise Irregular"])
+        return var
+
+    group_vars: dict[str, str] = {}
+    tops = [group_code(node) for node in tree]
     # exact decimal sums: adding the group sums gives the same total as adding the criteria one by one
-    lines.append(f"    total = qz({' + '.join(f'g{n}' for n in range(len(groups)))})")
-    lines.append("    subtotals = {" + ", ".join(f"{g!r}: qz(g{n})" for n, g in enumerate(groups)) + "}")
+    lines.append(f"    total = qz({' + '.join(tops)})")
+    lines.append("    subtotals = {" + ", ".join(f"{g!r}: qz({v})" for g, v in group_vars.items()) + "}")
     lines.append("    criteria = (" + ", ".join(results) + ",)")
     ns["pass_points"] = cset.pass_rule.points
-    comparison = ">" if cset.pass_rule.operator == ">" else ">="
-    lines.append("    return Evaluation(set_id, set_hash, dossier_id, submitted_at, True, total "
-                 f"{comparison} pass_points, total, total, total_points, prereqs, criteria, subtotals, False)")
+    if judge is not None:
+        ns["judge"] = judge
+        lines.append("    passed, detail = judge(total, subtotals, {" + ", ".join(
+            f"{c.id!r}: q{k}" for k, c in enumerate(criteria)) + "})")
+    elif cset.pass_rule.points is not None:
+        comparison = ">" if cset.pass_rule.operator == ">" else ">="
+        lines.append(f"    passed, detail = total {comparison} pass_points, ()")
+    else:
+        lines.append("    passed, detail = True, ()")
+    if classes:
+        ns["classify"], ns["classes"] = classify, classes
+        lines += ["    rc = classify(classes, total)", "    passed = passed and rc is not None and rc.recognised"]
+    else:
+        lines.append("    rc = None")
+    ns["tree"] = tree
+    lines.append("    return Evaluation(set_id, set_hash, dossier_id, submitted_at, True, passed, total, total, "
+                 "total_points, prereqs, criteria, subtotals, False, rc, detail, tree)")
     if uses_values:  # a plugin's check or rule kind reads the values by name
         lines.insert(values_at, "    values = {" + ", ".join(f"{k!r}: {v}" for k, v in names.items()
                                                           ) + "}")

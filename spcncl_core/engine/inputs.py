@@ -7,10 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 from spcncl_core.criteria.model import InputSpec
-from spcncl_core.errors import did_you_mean
+from spcncl_core.errors import did_you_mean, excerpt
 from spcncl_core.numbers import show, to_decimal
 
 Converter = Callable[[Any], Any]  # raises ValueError with a message for people
+
+
+def number_message(what: str, raw: Any, exc: ValueError) -> str:
+    """'must be a number, got …', with the grammar's reason when there is more to say than "not a number"."""
+    detail = str(exc)
+    head = f"{what}, got {excerpt(raw)}"
+    return head if detail.endswith("is not a number") else f"{head}: {detail}"
 
 
 def make_converter(spec: InputSpec) -> Converter:
@@ -38,8 +45,8 @@ def make_converter(spec: InputSpec) -> Converter:
             else:
                 try:
                     value = to_decimal(raw)
-                except ValueError:
-                    raise ValueError(f"must be a number, got {raw!r}") from None
+                except ValueError as exc:
+                    raise ValueError(number_message("must be a number", raw, exc)) from None
             if (low is not None and value < low) or (high is not None and value > high):
                 return in_range(value)
             return value
@@ -50,8 +57,8 @@ def make_converter(spec: InputSpec) -> Converter:
         def integer(raw: Any) -> Decimal:
             try:
                 value = to_decimal(raw)
-            except ValueError:
-                raise ValueError(f"must be a whole number, got {raw!r}") from None
+            except ValueError as exc:
+                raise ValueError(number_message("must be a whole number", raw, exc)) from None
             if value != value.to_integral_value():
                 raise ValueError(f"must be a whole number, got {show(value)}")
             return in_range(value)
@@ -62,7 +69,7 @@ def make_converter(spec: InputSpec) -> Converter:
         def boolean(raw: Any) -> bool:
             if raw is True or raw is False:
                 return raw
-            raise ValueError(f"must be true or false, got {raw!r}")
+            raise ValueError(f"must be true or false, got {excerpt(raw)}")
 
         return boolean
     options = spec.options
@@ -71,7 +78,7 @@ def make_converter(spec: InputSpec) -> Converter:
         def choice(raw: Any) -> str:
             if raw not in options:
                 hint = did_you_mean(raw, options) if isinstance(raw, str) else ""
-                raise ValueError(f"{raw!r} is not an option{hint}; options: {', '.join(options)}")
+                raise ValueError(f"{excerpt(raw)} is not an option{hint}; options: {', '.join(options)}")
             return raw
 
         return choice
@@ -80,24 +87,24 @@ def make_converter(spec: InputSpec) -> Converter:
 
         def members(raw: Any) -> frozenset[str]:
             if type(raw) not in (list, tuple, set, frozenset):
-                raise ValueError(f"must be a list of options ({', '.join(options)}), got {raw!r}")
+                raise ValueError(f"must be a list of options ({', '.join(options)}), got {excerpt(raw)}")
             try:
                 present = frozenset(raw)
             except TypeError:
-                raise ValueError(f"must be a list of options ({', '.join(options)}), got {raw!r}") from None
+                raise ValueError(f"must be a list of options ({', '.join(options)}), got {excerpt(raw)}") from None
             if present <= allowed and len(present) == len(raw):
                 return present
             for item in raw:
                 if item not in allowed:
                     hint = did_you_mean(item, options) if isinstance(item, str) else ""
-                    raise ValueError(f"{item!r} is not an option{hint}; options: {', '.join(options)}")
+                    raise ValueError(f"{excerpt(item)} is not an option{hint}; options: {', '.join(options)}")
             raise ValueError("lists an option twice")
 
         return members
 
     def text(raw: Any) -> str:
         if not isinstance(raw, str):
-            raise ValueError(f"must be a text, got {raw!r}")
+            raise ValueError(f"must be a text, got {excerpt(raw)}")
         return raw
 
     return text

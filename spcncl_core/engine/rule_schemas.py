@@ -11,19 +11,21 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from spcncl_core.criteria.number_field import Number
+
 
 def decimal_or_none(value: Any) -> Decimal | None:
     """The value as a Decimal the way marshmallow reads numbers, or None when it is not a number."""
     try:
-        return fields.Decimal().deserialize(value)
+        return Number().deserialize(value)
     except ValidationError:
         return None
 
 
 class Level(Schema):
-    gte = fields.Decimal()
-    gt = fields.Decimal()
-    points = fields.Decimal(required=True)
+    gte = Number()
+    gt = Number()
+    points = Number(required=True)
 
     @validates_schema
     def _one_threshold(self, data: dict[str, Any], **_: Any) -> None:
@@ -43,18 +45,18 @@ def _non_empty(value: list[Any]) -> None:
 
 class Choice(Schema):
     of = fields.String(required=True)
-    points = fields.Dict(keys=fields.String(), values=fields.Decimal(), required=True)
+    points = fields.Dict(keys=fields.String(), values=Number(), required=True)
 
 
 class Boolean(Schema):
     of = fields.String(required=True)
-    points = fields.Decimal(required=True)
+    points = Number(required=True)
     when = fields.Boolean(load_default=True)
 
 
 class Point(Schema):
-    value = fields.Decimal(required=True)
-    points = fields.Decimal(required=True)
+    value = Number(required=True)
+    points = Number(required=True)
 
 
 class Linear(Schema):
@@ -67,13 +69,13 @@ class ConditionSchema(Schema):
     """`of` and exactly one operator: gte, gt, lte, lt (numbers), is (a value), in (choices), between [lo, hi]."""
 
     of = fields.String(required=True)
-    gte = fields.Decimal()
-    gt = fields.Decimal()
-    lte = fields.Decimal()
-    lt = fields.Decimal()
+    gte = Number()
+    gt = Number()
+    lte = Number()
+    lt = Number()
     is_ = fields.Raw(data_key="is")
     in_ = fields.List(fields.String(), data_key="in")
-    between = fields.List(fields.Decimal(), validate=lambda v: _pair(v))
+    between = fields.List(Number(), validate=lambda v: _pair(v))
 
 
 def _pair(value: list[Decimal]) -> None:

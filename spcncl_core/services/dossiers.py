@@ -6,18 +6,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Dossier, Enterprise, Product, Round
+from spcncl_core.db.base import utcnow
+from spcncl_core.db.bulk import insert_rows_returning_ids
+from spcncl_core.db.models import Dossier, Enterprise, Product, Round, User
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import evaluate
 from spcncl_core.errors import (
     DossierError,
+    DuplicateError,
     IllegalTransitionError,
     LockedError,
     NotFoundError,
@@ -25,7 +28,8 @@ from spcncl_core.errors import (
     RecordError,
     StaleEditError,
 )
-from spcncl_core.services import audit
+from spcncl_core.services import audit, checks
+from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
 
 # state → the states it may move to
@@ -60,26 +64,54 @@ def check_transition(dossier: Dossier, to_state: str) -> None:
                                      f"allowed from {dossier.state}: {options}")
 
 
-def move(session: Session, actor: str, dossier: Dossier, to_state: str, reason: str | None = None) -> None:
-    """Move a dossier to `to_state`, or refuse with the transitions allowed from where it is."""
+# the service that makes each move (a move is never made by hand, except returning a submission to its draft)
+MOVED_BY = {"submitted": "dossiers.submit", "eligible": "screening.screen or screening.override",
+            "ineligible": "screening.screen or screening.override",
+            "preliminarily_scored": "screening.preliminary_scores", "council_scored": "results.compute_results",
+            "published": "publication.publish", "recognised": "recognition.decide",
+            "not_recognised": "recognition.decide", "expired": "recognition.expire", "revoked": "recognition.revoke"}
+
+
+def move(session: Session, actor: User, dossier: Dossier, to_state: str, reason: str | None = None) -> None:
+    """Move a dossier by hand: only a submitted dossier back to draft (for correction). Every other move is made by
+    the service named in the refusal, which checks what the move needs."""
+    check_transition(dossier, to_state)
+    if (dossier.state, to_state) != ("submitted", "draft"):
+        raise IllegalTransitionError(f"dossier {dossier.number} becomes {to_state} through "
+                                     f"{MOVED_BY.get(to_state, 'its service')}, not by hand")
+    require(session, actor, "dossier.return_to_draft", dossier.round)
+    reason = checks.text(reason, audit_reason_column(), "reason", required=False)
+    apply_move(session, actor, dossier, to_state, reason)
+
+
+def audit_reason_column() -> Any:
+    """The audit log's reason column (texts given as reasons are checked against it)."""
+    from spcncl_core.db.models import AuditEntry
+
+    return AuditEntry.reason
+
+
+def apply_move(session: Session, actor: User | None, dossier: Dossier, to_state: str,
+               reason: str | None = None) -> None:
+    """Make a move the calling service has checked the policy for: the state machine is checked, one audit entry."""
     check_transition(dossier, to_state)
     before = dossier.state
     dossier.state = to_state
-    session.flush()
-    audit.record(session, actor, "dossier.state", "dossier", dossier.number, before={"state": before},
+    checks.flush(session, f"moving dossier {dossier.number} to {to_state}")
+    audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before={"state": before},
                  after={"state": to_state}, reason=reason)
 
 
-def move_many(session: Session, actor: str, dossiers: list[Dossier], to_state: str,
-              reason: str | None = None) -> None:
-    """Move several dossiers at once (a round's results, a decision): all are checked first; one audit entry per
-    dossier, written in one statement."""
+def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to_state: str,
+               reason: str | None = None) -> None:
+    """Move several dossiers at once (a round's results, a decision), as checked by the calling service: all are
+    checked first; one audit entry per dossier (written in one statement), so each dossier's history is whole."""
     for dossier in dossiers:
         check_transition(dossier, to_state)
     if not dossiers:
         return
-    before = {d.number: d.state for d in dossiers}
-    session.flush()  # pending changes first: the statement below bypasses the unit of work
+    before = {d.id: d.state for d in dossiers}
+    checks.flush(session, "saving pending changes")  # the statement below bypasses the unit of work
     for chunk in range(0, len(dossiers), 500):
         part = dossiers[chunk:chunk + 500]
         session.execute(sql_update(Dossier).where(Dossier.id.in_([d.id for d in part]))
@@ -88,66 +120,120 @@ def move_many(session: Session, actor: str, dossiers: list[Dossier], to_state: s
         for dossier in part:
             set_committed_value(dossier, "state", to_state)
             set_committed_value(dossier, "version", dossier.version + 1)
-    audit.record_many(session, actor, "dossier.state",
-                      (("dossier", number, {"state": state}, {"state": to_state}) for number, state in before.items()),
+    audit.record_many(session, actor_name(actor), "dossier.state",
+                      (("dossier", d.number, {"state": before[d.id]}, {"state": to_state}) for d in dossiers),
                       reason=reason)
 
 
-def enterprise(session: Session, code: str, name: str, **fields: Any) -> Enterprise:
-    """The enterprise with this code, created (or its details updated) as given."""
+ENTERPRISE_FIELDS = ("ownership", "address", "district", "sector")
+
+
+def enterprise(session: Session, actor: User, code: str, name: str, **fields: Any) -> Enterprise:
+    """The enterprise with this code, created (or its details updated) as given; every change audited."""
+    require(session, actor, "enterprise.save")
+    code = checks.text(code, Enterprise.code, "enterprise code") or ""
+    name = checks.text(name, Enterprise.name, "enterprise name") or ""
+    unknown = sorted(set(fields) - set(ENTERPRISE_FIELDS))
+    if unknown:
+        raise RecordError(f"an enterprise has no field {', '.join(unknown)}; fields: {', '.join(ENTERPRISE_FIELDS)}")
+    clean = {k: checks.text(v, getattr(Enterprise, k), f"enterprise {k}", required=False) for k, v in fields.items()}
     found = session.scalar(select(Enterprise).where(Enterprise.code == code))
+    wanted = {"name": name, **clean}
     if found is None:
-        found = Enterprise(code=code, name=name, **fields)
+        found = Enterprise(code=code, **wanted)
         session.add(found)
-    else:
-        found.name = name
-        for key, value in fields.items():
+        checks.flush(session, f"adding enterprise {code}", savepoint=True)
+        audit.record(session, actor_name(actor), "enterprise.created", "enterprise", code, after=wanted)
+        return found
+    before = {k: getattr(found, k) for k in wanted}
+    changed = {k: v for k, v in wanted.items() if before[k] != v}
+    if changed:
+        for key, value in changed.items():
             setattr(found, key, value)
-    session.flush()
+        checks.flush(session, f"changing enterprise {code}")
+        audit.record(session, actor_name(actor), "enterprise.updated", "enterprise", code,
+                     before={k: before[k] for k in changed}, after=changed)
     return found
 
 
-def product(session: Session, enterprise_: Enterprise, name: str, sector: str | None = None) -> Product:
-    """The enterprise's product of this name, created if new."""
+def product(session: Session, actor: User, enterprise_: Enterprise, name: str, sector: str | None = None) -> Product:
+    """The enterprise's product of this name, created if new (its sector updated if given); audited."""
+    require(session, actor, "product.save")
+    name = checks.text(name, Product.name, "product name") or ""
+    sector = checks.text(sector, Product.sector, "product sector", required=False)
     found = session.scalar(select(Product).where(Product.enterprise_id == enterprise_.id, Product.name == name))
     if found is None:
         found = Product(enterprise=enterprise_, name=name, sector=sector)
         session.add(found)
-        session.flush()
+        checks.flush(session, f"adding product {name}", savepoint=True)
+        audit.record(session, actor_name(actor), "product.created", "product", found.id,
+                     after={"enterprise": enterprise_.code, "name": name, "sector": sector})
+    elif sector is not None and found.sector != sector:
+        before, found.sector = found.sector, sector
+        checks.flush(session, f"changing product {name}")
+        audit.record(session, actor_name(actor), "product.updated", "product", found.id,
+                     before={"sector": before}, after={"sector": sector})
     return found
 
 
-def register(session: Session, actor: str, round_: Round, product_: Product, number: str,
+def register(session: Session, actor: User, round_: Round, product_: Product, number: str,
              inputs: dict[str, Any], self_assessment: dict[str, Any] | None = None) -> Dossier:
-    """Register a product in a round as a draft dossier."""
-    if session.scalar(select(Dossier).where(Dossier.round_id == round_.id, Dossier.product_id == product_.id)):
-        raise RecordError(f"{product_.name} is registered in the {round_.year} round already")
+    """Register a product in a round as a draft dossier (registration phase only)."""
+    require(session, actor, "dossier.register", round_)
+    number = checks.text(number, Dossier.number, "dossier number") or ""
+    if not isinstance(inputs, dict):
+        raise RecordError(f"a dossier's inputs must be a mapping, not {type(inputs).__name__}")
+    if self_assessment is not None and not isinstance(self_assessment, dict):
+        raise RecordError(f"a self-assessment must be a mapping, not {type(self_assessment).__name__}")
+    checks.json_value(inputs, "inputs")
+    checks.json_value(self_assessment or {}, "self_assessment")
+    if session.scalar(select(Dossier.id).where(Dossier.round_id == round_.id, Dossier.product_id == product_.id)):
+        raise DuplicateError(f"{product_.name} is registered in the {round_.year} round already")
+    if session.scalar(select(Dossier.id).where(Dossier.round_id == round_.id, Dossier.number == number)):
+        raise DuplicateError(f"the {round_.year} round has a dossier numbered {number} already")
     dossier = Dossier(round=round_, product=product_, number=number, state="draft", inputs=dict(inputs),
                       self_assessment=dict(self_assessment or {}))
     session.add(dossier)
-    session.flush()
-    audit.record(session, actor, "dossier.registered", "dossier", number,
-                 after={"product": product_.name, "state": "draft"})
+    checks.flush(session, f"registering dossier {number}", savepoint=True)
+    audit.record(session, actor_name(actor), "dossier.registered", "dossier", number,
+                 after={"product": product_.name, "enterprise": product_.enterprise.code, "state": "draft"})
     return dossier
 
 
-def register_many(session: Session, actor: str, round_: Round,
+def register_many(session: Session, actor: User, round_: Round,
                   registrations: Iterable[tuple[int, str, dict[str, Any], dict[str, Any] | None]]) -> list[int]:
-    """Register many products at once (an import): rows of (product id, dossier number, inputs, self-assessment).
+    """Register many products at once (an import, registration phase): rows of (product id, dossier number,
+    inputs, self-assessment).
 
-    Every row is checked first (product known, each product and number once in the round); nothing is written
-    unless all are valid. One audit entry per dossier; returns the new dossiers' ids in the rows' order.
+    Every row is checked first, as `register` checks one (product known, each product and number once in the
+    round, texts and JSON values fit); nothing is written unless all are valid, and every problem is reported.
+    One audit entry per dossier; returns the new dossiers' ids in the rows' order.
     """
-    rows = [(product_id, number, dict(inputs), dict(self_assessment or {}))
-            for product_id, number, inputs, self_assessment in registrations]
+    require(session, actor, "dossier.register", round_)
+    rows, problems = [], []
+    for n, row in enumerate(registrations, start=1):
+        try:
+            product_id, number, inputs, assessment = row
+            number = checks.text(number, Dossier.number, "dossier number") or ""
+            if not isinstance(inputs, dict) or not isinstance(assessment or {}, dict):
+                raise RecordError("inputs and self-assessment must be mappings")
+            checks.json_value(inputs, "inputs")
+            checks.json_value(assessment or {}, "self_assessment")
+        except (RecordError, TypeError, ValueError) as exc:
+            problems.append(Problem(f"row {n}", str(exc)))
+            rows.append((None, None, {}, {}))
+            continue
+        rows.append((product_id, number, dict(inputs), dict(assessment or {})))
     taken_products, taken_numbers = set(), set()
     for product_id, number in session.execute(select(Dossier.product_id, Dossier.number)
                                               .where(Dossier.round_id == round_.id)):
         taken_products.add(product_id)
         taken_numbers.add(number)
-    known = set(session.scalars(select(Product.id).where(Product.id.in_({r[0] for r in rows})))) if rows else set()
-    problems = []
+    wanted = {r[0] for r in rows if isinstance(r[0], int)}
+    known = set(session.scalars(select(Product.id).where(Product.id.in_(wanted)))) if wanted else set()
     for n, (product_id, number, _, _) in enumerate(rows, start=1):
+        if number is None:
+            continue  # reported above
         if product_id not in known:
             problems.append(Problem(f"row {n}", f"no product with id {product_id}"))
         elif product_id in taken_products:
@@ -158,23 +244,29 @@ def register_many(session: Session, actor: str, round_: Round,
         taken_products.add(product_id)
         taken_numbers.add(number)
     if problems:
+        problems.sort(key=lambda p: int(p.where.split()[1]))  # by row
         raise DossierError(problems, summary="registration refused; nothing was written")
     if not rows:
         return []
-    ids = list(session.scalars(
-        insert(Dossier).returning(Dossier.id, sort_by_parameter_order=True),
-        [{"round_id": round_.id, "product_id": product_id, "number": number, "state": "draft", "inputs": inputs,
-          "self_assessment": assessment, "version": 1} for product_id, number, inputs, assessment in rows]))
-    audit.record_many(session, actor, "dossier.registered",
+    with checks.translated(f"registering {len(rows)} dossiers"):
+        ids = insert_rows_returning_ids(
+            session, Dossier.__table__,
+            [{"product_id": product_id, "number": number, "inputs": inputs, "self_assessment": assessment}
+             for product_id, number, inputs, assessment in rows],
+            natural_key=("round_id", "number"), constants={"round_id": round_.id, "state": "draft", "version": 1})
+    audit.record_many(session, actor_name(actor), "dossier.registered",
                       (("dossier", number, None, {"product": product_id, "state": "draft"})
                        for product_id, number, _, _ in rows))
     return ids
 
 
-def submit_many(session: Session, catalog: Catalog, actor: str, round_: Round,
+def submit_many(session: Session, actor: User, catalog: Catalog, round_: Round,
                 submitted_at: dict[str, datetime] | None = None) -> int:
-    """Submit every draft of the round at once (an import), each checked as `submit` checks one: every problem of
-    every dossier is reported together, and nothing is written unless all are valid. Returns how many."""
+    """Submit every draft of the round at once (an import, registration phase), each checked as `submit` checks
+    one: every problem of every dossier is reported together, and nothing is written unless all are valid.
+    `submitted_at` gives submission times by dossier number (default: now). Returns how many."""
+    require(session, actor, "dossier.submit", round_)
+    times = {n: checks.when(t, f"submission time of {n}") for n, t in (submitted_at or {}).items()}
     drafts = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id, Dossier.state == "draft")
                                   .order_by(Dossier.number)))
     known = catalog.known_inputs(round_.jurisdiction_id)
@@ -192,8 +284,7 @@ def submit_many(session: Session, catalog: Catalog, actor: str, round_: Round,
         groups[dossier.id] = group
     if problems:
         raise DossierError(problems, summary="submission refused; nothing was written")
-    times = {n: clock.as_utc(t) for n, t in (submitted_at or {}).items()}
-    session.flush()
+    checks.flush(session, "saving pending changes")
     table = Dossier.__table__
     if drafts:
         changed = session.connection().execute(
@@ -209,7 +300,7 @@ def submit_many(session: Session, catalog: Catalog, actor: str, round_: Round,
         set_committed_value(dossier, "submitted_at", times.get(dossier.number, now))
         set_committed_value(dossier, "state", "submitted")
         set_committed_value(dossier, "version", dossier.version + 1)
-    audit.record_many(session, actor, "dossier.state",
+    audit.record_many(session, actor_name(actor), "dossier.state",
                       (("dossier", d.number, {"state": "draft"}, {"state": "submitted"}) for d in drafts))
     return len(drafts)
 
@@ -222,28 +313,38 @@ def get(session: Session, round_: Round, number: str) -> Dossier:
     return found
 
 
-def update(session: Session, actor: str, dossier: Dossier, expected_version: int,
+def update(session: Session, actor: User, dossier: Dossier, expected_version: int,
            inputs: dict[str, Any] | None = None, self_assessment: dict[str, Any] | None = None) -> Dossier:
     """Change a draft's inputs or self-assessment; refused if someone changed it since `expected_version`."""
+    require(session, actor, "dossier.update", dossier.round)
     if dossier.version != expected_version:
         raise StaleEditError(f"dossier {dossier.number} was changed by someone else (version {dossier.version}, "
                              f"you edited version {expected_version}); reload it and apply your change again")
     if dossier.state != "draft":
         raise LockedError(f"dossier {dossier.number} is {dossier.state}: only a draft can be edited")
+    for value, label in ((inputs, "inputs"), (self_assessment, "self_assessment")):
+        if value is not None and not isinstance(value, dict):
+            raise RecordError(f"{label} must be a mapping, not {type(value).__name__}")
+        checks.json_value(value, label)
     before = {"inputs": dossier.inputs, "self_assessment": dossier.self_assessment}
     if inputs is not None:
         dossier.inputs = dict(inputs)
     if self_assessment is not None:
         dossier.self_assessment = dict(self_assessment)
-    session.flush()
-    audit.record(session, actor, "dossier.updated", "dossier", dossier.number, before=before,
+    checks.flush(session, f"editing dossier {dossier.number}")
+    audit.record(session, actor_name(actor), "dossier.updated", "dossier", dossier.number, before=before,
                  after={"inputs": dossier.inputs, "self_assessment": dossier.self_assessment})
     return dossier
 
 
-def submit(session: Session, catalog: Catalog, actor: str, dossier: Dossier,
+def submit(session: Session, actor: User, catalog: Catalog, dossier: Dossier,
            submitted_at: datetime | None = None) -> Dossier:
-    """Submit a draft: its inputs are checked against its product group's criteria set (every problem at once)."""
+    """Submit a draft: its inputs are checked against its product group's criteria set (every problem at once).
+
+    Everything is checked before anything changes: a dossier that is not a draft keeps its submission time."""
+    require(session, actor, "dossier.submit", dossier.round)
+    check_transition(dossier, "submitted")
+    submitted_at = checks.when(submitted_at, "submission time")
     round_ = dossier.round
     group = catalog.classify(round_.jurisdiction_id, round_.year, dossier.inputs)
     cset = criteria_set_for(session, catalog, round_, group)
@@ -251,6 +352,10 @@ def submit(session: Session, catalog: Catalog, actor: str, dossier: Dossier,
                                    dossier.number)
     evaluate(cset, engine_dossier, known_inputs=catalog.known_inputs(round_.jurisdiction_id))  # raises DossierError
     dossier.product_group = group
-    dossier.submitted_at = clock.as_utc(submitted_at) if submitted_at else clock.now()
-    move(session, actor, dossier, "submitted")
+    dossier.submitted_at = submitted_at or utcnow()
+    dossier.state = "submitted"
+    checks.flush(session, f"submitting dossier {dossier.number}")
+    audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before={"state": "draft"},
+                 after={"state": "submitted"},
+                 reason=f"submitted at {dossier.submitted_at.isoformat()}, product group {group}")
     return dossier

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Comment, Dossier, Explanation, Publication, Round
+from spcncl_core.db.base import utcnow
+from spcncl_core.db.models import Comment, Dossier, Explanation, Publication, Result, Round, User
 from spcncl_core.db.models.publication import RESOLUTIONS
-from spcncl_core.errors import LockedError, NotFoundError, RecordError
-from spcncl_core.services import audit
-from spcncl_core.services.dossiers import move_many
+from spcncl_core.errors import LockedError, NotFoundError, PhaseError, RecordError
+from spcncl_core.services import audit, checks
+from spcncl_core.services.dossiers import apply_many
+from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.results import round_results
-from spcncl_core.services.rounds import criteria_set_for
+from spcncl_core.services.rounds import criteria_set_for, set_phase
+
+log = logging.getLogger(__name__)
 
 DEFAULT_COMMENT_DAYS = 10
 
@@ -28,97 +34,179 @@ def comment_days(session: Session, catalog: Catalog, round_: Round) -> int:
     return max((d for d in days if d is not None), default=DEFAULT_COMMENT_DAYS)
 
 
-def publish(session: Session, catalog: Catalog, actor: str, round_: Round, now: datetime | None = None
+def publish(session: Session, actor: User, catalog: Catalog, round_: Round, now: datetime | None = None
             ) -> Publication:
-    """Freeze a snapshot of the round's results and open the comment window."""
-    if session.scalar(select(Publication).where(Publication.round_id == round_.id)):
-        raise LockedError(f"the results of the {round_.year} round were published already")
+    """Freeze a snapshot of the round's results and open the comment window (results phase; the round moves to
+    its publication phase). After a re-scoring, publishing again makes the next version, with its own window.
+
+    Plugins hear `results_published` only once the caller COMMITS the transaction (never for a rollback): the
+    service cannot commit, so the event is queued on the session (`after_commit`)."""
+    round_ = checks.lock_round(session, round_)
+    require(session, actor, "results.publish", round_)
+    now = checks.when(now, "publication time") or utcnow()
     rows = round_results(session, round_)
     if not rows:
-        raise RecordError(f"the {round_.year} round has no results to publish: compute them first")
-    now = clock.as_utc(now) if now else clock.now()
+        raise PhaseError(f"the {round_.year} round has no results to publish: compute them first "
+                         "(results.compute_results)")
+    stale = [d.number for d, r in rows if r.eligible and round_.scoring_closed_at is not None
+             and r.computed_at < round_.scoring_closed_at]
+    unranked = session.scalars(select(Dossier.number).where(
+        Dossier.round_id == round_.id, Dossier.state.in_(("preliminarily_scored", "council_scored")),
+        Dossier.id.not_in(select(Result.dossier_id)))).all()
+    if stale or unranked:
+        listed = ", ".join((stale + list(unranked))[:10])
+        raise PhaseError(f"the results of the {round_.year} round are older than the last scoring ({listed}): "
+                         "compute them again first (results.compute_results)")
+    version = (session.scalar(select(func.max(Publication.version)).where(Publication.round_id == round_.id))
+               or 0) + 1
     snapshot = [{"dossier": d.number, "product": d.product.name, "enterprise": d.product.enterprise.name,
                  "product_group": d.product_group, "criteria_set": r.criteria_set_id, "content_hash": r.content_hash,
                  "eligible": r.eligible, "total": None if r.total is None else str(r.total), "passed": r.passed,
                  "position": r.position, "top": r.top, "tie_break": r.tie_break, "subtotals": r.subtotals}
                 for d, r in rows]
-    publication = Publication(round_id=round_.id, published_at=now,
+    publication = Publication(round_id=round_.id, version=version, published_at=now,
                               comments_until=now + timedelta(days=comment_days(session, catalog, round_)),
                               snapshot=snapshot)
     session.add(publication)
-    move_many(session, actor, [d for d, r in rows if r.eligible and d.state == "council_scored"], "published",
-              reason="results published")
-    session.flush()
-    audit.record(session, actor, "results.published", "round", round_.id,
-                 after={"published_at": now, "comments_until": publication.comments_until,
+    checks.flush(session, f"publishing the results of the {round_.year} round", savepoint=True)
+    apply_many(session, actor, [d for d, r in rows if r.eligible and d.state == "council_scored"], "published",
+               reason=f"results published (version {version})")
+    audit.record(session, actor_name(actor), "results.published", "round", round_.id,
+                 after={"version": version, "published_at": now, "comments_until": publication.comments_until,
                         "dossiers": len(snapshot)})
-    catalog.pm.hook.results_published(catalog=catalog, round=round_, publication=publication)
+    set_phase(session, actor, round_, "publication", reason=f"publication {version}, comments until "
+                                                             f"{clock.show(publication.comments_until, round_.jurisdiction_id)}")
+    after_commit(session, lambda: catalog.announce("results_published", round=round_, publication=publication))
     return publication
 
 
+_PENDING = "spcncl_after_commit"
+
+
+def after_commit(session: Session, callback: Any) -> None:
+    """Run `callback` once the session's current transaction commits; forget it if it rolls back.
+
+    A callback that raises is logged, never raised from `commit()` (the data is committed by then)."""
+    if _PENDING not in session.info:
+        session.info[_PENDING] = []
+        event.listen(session, "after_commit", _run_pending)
+        event.listen(session, "after_soft_rollback", _drop_pending)
+    session.info[_PENDING].append(callback)
+
+
+def _run_pending(session: Session) -> None:
+    pending, session.info[_PENDING] = session.info.get(_PENDING, []), []
+    for callback in pending:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - the commit happened; a failing listener must not look like a failure
+            log.exception("an after-commit event failed")
+
+
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info[_PENDING] = []
+
+
 def publication_of(session: Session, round_: Round) -> Publication:
-    """The round's publication."""
-    found = session.scalar(select(Publication).where(Publication.round_id == round_.id))
+    """The round's latest publication."""
+    found = session.scalar(select(Publication).where(Publication.round_id == round_.id)
+                           .order_by(Publication.version.desc()).limit(1))
     if found is None:
         raise NotFoundError(f"the results of the {round_.year} round have not been published")
     return found
 
 
-def submit_comment(session: Session, dossier: Dossier, author: str, text: str, contact: str | None = None,
-                   now: datetime | None = None) -> Comment:
-    """A public comment on a published dossier, accepted only inside the comment window."""
-    publication = publication_of(session, dossier.round)
-    now = clock.as_utc(now) if now else clock.now()
+def submit_comment(session: Session, actor: User | None, dossier: Dossier, author: str, text: str,
+                   contact: str | None = None, now: datetime | None = None) -> Comment:
+    """A public comment on a published dossier, accepted only inside the latest publication's comment window
+    (`actor` None: someone of the public, not signed in)."""
+    round_ = dossier.round
+    require(session, actor, "comment.submit", round_)
+    publication = publication_of(session, round_)
+    now = checks.when(now, "comment time") or utcnow()
     if not publication.published_at <= now <= publication.comments_until:
-        raise LockedError(f"comments on the {dossier.round.year} results were open from "
-                          f"{clock.local(publication.published_at, dossier.round.jurisdiction_id):%d/%m/%Y} to "
-                          f"{clock.local(publication.comments_until, dossier.round.jurisdiction_id):%d/%m/%Y}")
-    if not text.strip() or not author.strip():
-        raise RecordError("a comment needs its author and its text")
-    comment = Comment(dossier_id=dossier.id, author=author.strip(), contact=contact, text=text.strip(),
-                      received_at=now)
+        raise LockedError(f"comments on the {round_.year} results were open from "
+                          f"{clock.local(publication.published_at, round_.jurisdiction_id):%d/%m/%Y} to "
+                          f"{clock.local(publication.comments_until, round_.jurisdiction_id):%d/%m/%Y}")
+    if dossier.state != "published":
+        raise RecordError(f"dossier {dossier.number} is {dossier.state}: comments are on published dossiers")
+    author = checks.text(author, Comment.author, "a comment's author") or ""
+    text = checks.text(text, Comment.text, "a comment's text") or ""
+    contact = checks.text(contact, Comment.contact, "a comment's contact", required=False)
+    comment = Comment(dossier_id=dossier.id, author=author, contact=contact, text=text, received_at=now)
     session.add(comment)
-    session.flush()
-    audit.record(session, "public", "comment.received", "dossier", dossier.number,
-                 after={"comment": comment.id, "author": comment.author})
+    checks.flush(session, f"storing a comment on dossier {dossier.number}")
+    audit.record(session, actor_name(actor), "comment.received", "dossier", dossier.number,
+                 after={"comment": comment.id, "author": comment.author, "publication": publication.version})
     return comment
 
 
-def request_explanation(session: Session, actor: str, comment: Comment) -> Comment:
+def _comment_round(session: Session, comment: Comment) -> Round:
+    dossier = session.get(Dossier, comment.dossier_id)
+    if dossier is None:
+        raise NotFoundError(f"comment {comment.id} has no dossier")
+    return dossier.round
+
+
+def request_explanation(session: Session, actor: User, comment: Comment) -> Comment:
     """Ask the enterprise to explain (giải trình) the point a comment raises."""
+    require(session, actor, "comment.request_explanation", _comment_round(session, comment))
     if comment.state == "resolved":
         raise LockedError(f"comment {comment.id} is resolved")
-    comment.state = "explanation_requested"
-    session.flush()
-    audit.record(session, actor, "comment.explanation_requested", "comment", comment.id)
+    before, comment.state = comment.state, "explanation_requested"
+    checks.flush(session, f"requesting an explanation for comment {comment.id}")
+    audit.record(session, actor_name(actor), "comment.explanation_requested", "comment", comment.id,
+                 before={"state": before}, after={"state": comment.state})
     return comment
 
 
-def record_explanation(session: Session, actor: str, comment: Comment, text: str,
+def record_explanation(session: Session, actor: User, comment: Comment, text: str,
                        now: datetime | None = None) -> Explanation:
     """Record the enterprise's explanation of a comment."""
+    require(session, actor, "comment.record_explanation", _comment_round(session, comment))
     if comment.state != "explanation_requested":
         raise RecordError(f"no explanation was requested for comment {comment.id}")
-    explanation = Explanation(comment_id=comment.id, text=text.strip(),
-                              received_at=clock.as_utc(now) if now else clock.now())
+    text = checks.text(text, Explanation.text, "an explanation's text") or ""
+    explanation = Explanation(comment_id=comment.id, text=text, received_at=checks.when(now, "explanation time")
+                              or utcnow())
     session.add(explanation)
-    session.flush()
-    audit.record(session, actor, "comment.explained", "comment", comment.id, after={"text": explanation.text})
+    checks.flush(session, f"storing the explanation of comment {comment.id}")
+    audit.record(session, actor_name(actor), "comment.explained", "comment", comment.id,
+                 after={"text": explanation.text})
     return explanation
 
 
-def resolve_comment(session: Session, actor: str, comment: Comment, resolution: str, note: str) -> Comment:
-    """Close a comment as kept (the result stands), rescored (the result was recomputed) or excluded."""
+def resolve_comment(session: Session, actor: User, comment: Comment, resolution: str, note: str) -> Comment:
+    """Close a comment as kept (the result stands), rescored (the dossier goes back to the council:
+    scoring.reopen_scoring) or excluded. A resolved comment stays resolved."""
+    require(session, actor, "comment.resolve", _comment_round(session, comment))
+    if comment.state == "resolved":
+        raise LockedError(f"comment {comment.id} was resolved already ({comment.resolution})")
     if resolution not in RESOLUTIONS:
         raise RecordError(f"resolution must be one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
-    if not note.strip():
-        raise RecordError("a resolution needs a note saying why")
+    note = checks.text(note, Comment.resolution_note, "a resolution's note saying why") or ""
+    if len(note) > 2000:
+        raise RecordError(f"a resolution's note is {len(note)} characters long; at most 2000 are allowed")
     before = {"state": comment.state, "resolution": comment.resolution}
-    comment.state, comment.resolution, comment.resolution_note = "resolved", resolution, note.strip()
-    session.flush()
-    audit.record(session, actor, "comment.resolved", "comment", comment.id, before=before,
-                 after={"resolution": resolution}, reason=note.strip())
+    comment.state, comment.resolution, comment.resolution_note = "resolved", resolution, note
+    checks.flush(session, f"resolving comment {comment.id}")
+    audit.record(session, actor_name(actor), "comment.resolved", "comment", comment.id, before=before,
+                 after={"resolution": resolution}, reason=note)
     return comment
+
+
+def close_comments(session: Session, actor: User, round_: Round, now: datetime | None = None) -> None:
+    """End the publication phase once the comment window is over: the round moves to its decision phase."""
+    round_ = checks.lock_round(session, round_)
+    require(session, actor, "round.close_comments", round_)
+    publication = publication_of(session, round_)
+    now = checks.when(now, "time") or utcnow()
+    if now <= publication.comments_until:
+        raise PhaseError(f"the comment window of the {round_.year} results runs until "
+                         f"{clock.show(publication.comments_until, round_.jurisdiction_id)}; it cannot be closed before")
+    set_phase(session, actor, round_, "decision", reason=f"comment window of publication {publication.version} "
+                                                          f"ended {clock.show(publication.comments_until, round_.jurisdiction_id)}")
 
 
 def open_comments(session: Session, round_: Round) -> list[Comment]:

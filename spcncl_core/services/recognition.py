@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
-from spcncl_core.db.models import Certificate, Comment, Dossier, RecognitionDecision, Result, Round
-from spcncl_core.errors import LockedError, NotFoundError, RecordError
-from spcncl_core.services import audit
-from spcncl_core.services.dossiers import move, move_many
-from spcncl_core.services.rounds import criteria_set_for
+from spcncl_core.db.models import Certificate, Comment, Dossier, RecognitionDecision, Result, Round, User
+from spcncl_core.errors import DuplicateError, IllegalTransitionError, LockedError, NotFoundError, RecordError
+from spcncl_core.services import audit, checks
+from spcncl_core.services.dossiers import apply_many, apply_move, check_transition
+from spcncl_core.services.policy import actor_name, require
+from spcncl_core.services.publication import publication_of
+from spcncl_core.services.rounds import criteria_set_for, set_phase
 
 DEFAULT_VALIDITY_YEARS = 3
 
@@ -27,11 +29,22 @@ def _add_years(day: date, years: int) -> date:
     return day.replace(year=target_year, day=min(day.day, calendar.monthrange(target_year, day.month)[1]))
 
 
-def decide(session: Session, catalog: Catalog, actor: str, round_: Round, number: str, decided_on: date,
+def decide(session: Session, actor: User, catalog: Catalog, round_: Round, number: str, decided_on: date,
            signed_by: str | None = None) -> tuple[RecognitionDecision, list[Certificate]]:
-    """Record UBND's decision: recognise every published dossier that passed, issue numbered certificates, and
-    mark the others not recognised. Refused, with nothing written, while any comment on a dossier is unresolved.
-    """
+    """Record UBND's decision (decision phase: the comment window is over and closed): recognise every published
+    dossier that passed, issue numbered certificates, and mark the others not recognised; the round is closed.
+    Refused, with nothing written, while any comment on a dossier is unresolved. The round's row is locked, so a
+    second decision racing this one waits and is then refused."""
+    round_ = checks.lock_round(session, round_)
+    require(session, actor, "recognition.decide", round_)
+    number = checks.text(number, RecognitionDecision.number, "decision number") or ""
+    signed_by = checks.text(signed_by, RecognitionDecision.signed_by, "signed by", required=False)
+    decided_on = checks.day(decided_on, "decision date")
+    window = publication_of(session, round_)
+    window_ends = clock.local(window.comments_until, round_.jurisdiction_id)
+    if decided_on < window_ends.date():
+        raise LockedError(f"a decision dated {decided_on:%d/%m/%Y} falls inside the comment window, which runs until "
+                          f"{window_ends:%d/%m/%Y}")
     published = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
                                                            Dossier.state == "published").order_by(Dossier.number)))
     if not published:
@@ -42,18 +55,23 @@ def decide(session: Session, catalog: Catalog, actor: str, round_: Round, number
     if held:
         listed = ", ".join(f"{n} (comment {c})" for n, c in held)
         raise LockedError(f"recognition is held: unresolved comments on {listed}; resolve them first")
-    decision = RecognitionDecision(round_id=round_.id, number=number, decided_on=decided_on, signed_by=signed_by)
-    session.add(decision)
-    session.flush()
+    if session.scalar(select(RecognitionDecision.id).where(RecognitionDecision.number == number)):
+        raise DuplicateError(f"a decision numbered {number} is recorded already")
     results = {r.dossier_id: r for r in session.scalars(select(Result).where(
         Result.dossier_id.in_([d.id for d in published])))}
+    unranked = [d.number for d in published if d.id not in results]
+    if unranked:
+        raise RecordError(f"dossiers {', '.join(unranked)} have no result; compute the results again")
+    decision = RecognitionDecision(round_id=round_.id, number=number, decided_on=decided_on, signed_by=signed_by)
+    session.add(decision)
+    checks.flush(session, f"recording decision {number}", savepoint=True)
     certificates = []
     recognised, not_recognised = [], []
     serial = 0
     ordered = sorted(published, key=lambda d: (not results[d.id].top, results[d.id].position or 10**9, d.number))
     for dossier in ordered:
-        result = results.get(dossier.id)
-        if result is not None and result.passed:
+        result = results[dossier.id]
+        if result.passed:
             serial += 1
             cset = criteria_set_for(session, catalog, round_, dossier.product_group or "")
             years = cset.recognition_years or DEFAULT_VALIDITY_YEARS
@@ -65,45 +83,72 @@ def decide(session: Session, catalog: Catalog, actor: str, round_: Round, number
             recognised.append(dossier)
         else:
             not_recognised.append(dossier)
-    move_many(session, actor, recognised, "recognised", reason=f"decision {number}")
-    move_many(session, actor, not_recognised, "not_recognised", reason=f"decision {number}")
-    session.flush()
-    numbers = {d.id: d.number for d in recognised}
-    audit.record_many(session, actor, "certificate.issued",
-                      (("dossier", numbers[c.dossier_id], None, {"certificate": audit.certificate_json(c)})
+    checks.flush(session, f"issuing the certificates of decision {number}", savepoint=True)
+    name = actor_name(actor)
+    by_id = {d.id: d.number for d in published}
+    audit.record_many(session, name, "certificate.issued",
+                      (("dossier", by_id[c.dossier_id], None, {"certificate": audit.certificate_json(c)})
                        for c in certificates), reason=f"decision {number}")
-    audit.record(session, actor, "recognition.decided", "round", round_.id,
+    apply_many(session, actor, recognised, "recognised", reason=f"decision {number}")
+    apply_many(session, actor, not_recognised, "not_recognised", reason=f"decision {number}")
+    audit.record(session, name, "recognition.decided", "round", round_.id,
                  after={"decision": number, "decided_on": decided_on,
                         "certificates": [c.number for c in certificates]})
+    set_phase(session, actor, round_, "closed", reason=f"decision {number}")
     return decision, certificates
 
 
-def expire(session: Session, actor: str, today: date) -> list[Certificate]:
-    """Mark recognised products whose certificate ran out before `today` as expired."""
+def expire(session: Session, actor: User, round_: Round, today: date) -> list[Certificate]:
+    """Mark the round's recognised products whose certificate ran out before `today` as expired."""
+    require(session, actor, "certificate.expire", round_)
+    today = checks.day(today, "today")
     expired = []
-    for certificate in session.scalars(select(Certificate).where(Certificate.valid_until < today,
-                                                                 Certificate.revoked_at.is_(None))):
-        if certificate.dossier.state == "recognised":
-            move(session, actor, certificate.dossier, "expired", reason=f"valid until {certificate.valid_until}")
-            expired.append(certificate)
+    for certificate in session.scalars(select(Certificate).join(Dossier, Dossier.id == Certificate.dossier_id)
+                                       .where(Dossier.round_id == round_.id, Certificate.valid_until < today,
+                                              Certificate.revoked_at.is_(None), Dossier.state == "recognised")
+                                       .order_by(Certificate.number)):
+        apply_move(session, actor, certificate.dossier, "expired", reason=f"valid until {certificate.valid_until}")
+        expired.append(certificate)
     return expired
 
 
-def revoke(session: Session, actor: str, number: str, reason: str) -> Certificate:
-    """Revoke (thu hồi) a certificate, e.g. for false data or a serious violation; the reason is required."""
-    if not reason.strip():
-        raise RecordError("a revocation needs its reason")
+def revoke(session: Session, actor: User, number: str, reason: str, today: date | None = None) -> Certificate:
+    """Revoke (thu hồi) a valid certificate, e.g. for false data or a serious violation; the reason is required.
+    A revoked or expired certificate is refused and left as it is. The certificate's row is locked, so a second
+    revocation racing this one is refused."""
+    reason = checks.text(reason, audit_reason(), "a revocation's reason") or ""
+    number = checks.text(number, Certificate.number, "certificate number") or ""
     certificate = get_certificate(session, number)
+    certificate = session.scalar(select(Certificate).where(Certificate.id == certificate.id).with_for_update()
+                                 .execution_options(populate_existing=True))
+    dossier = session.get(Dossier, certificate.dossier_id)
+    require(session, actor, "certificate.revoke", dossier.round)
     if certificate.revoked_at is not None:
-        raise LockedError(f"certificate {number} was revoked on "
-                          f"{clock.show(certificate.revoked_at, certificate.dossier.round.jurisdiction_id)}")
+        raise LockedError(f"certificate {certificate.number} was revoked on "
+                          f"{clock.show(certificate.revoked_at, dossier.round.jurisdiction_id)}")
+    today = checks.day(today, "today") if today is not None else clock.today(dossier.round.jurisdiction_id)
+    if certificate.valid_until < today or dossier.state == "expired":
+        raise LockedError(f"certificate {certificate.number} expired on {certificate.valid_until:%d/%m/%Y}; an "
+                          "expired certificate is not revoked")
+    try:
+        check_transition(dossier, "revoked")
+    except IllegalTransitionError as exc:
+        raise LockedError(str(exc)) from None
     before = audit.certificate_json(certificate)
-    certificate.revoked_at, certificate.revocation_reason = utcnow(), reason.strip()
-    move(session, actor, certificate.dossier, "revoked", reason=reason.strip())
-    audit.record(session, actor, "certificate.revoked", "dossier", certificate.dossier.number,
+    certificate.revoked_at, certificate.revocation_reason = utcnow(), reason
+    checks.flush(session, f"revoking certificate {certificate.number}")
+    apply_move(session, actor, dossier, "revoked", reason=reason)
+    audit.record(session, actor_name(actor), "certificate.revoked", "dossier", dossier.number,
                  before={"certificate": before}, after={"certificate": audit.certificate_json(certificate)},
-                 reason=reason.strip())
+                 reason=reason)
     return certificate
+
+
+def audit_reason() -> object:
+    """The audit log's reason column (reasons are checked against its length)."""
+    from spcncl_core.db.models import AuditEntry
+
+    return AuditEntry.reason
 
 
 def certificates_of(session: Session, round_: Round) -> list[Certificate]:

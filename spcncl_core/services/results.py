@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session, load_only
@@ -22,19 +23,23 @@ from spcncl_core.db.models import (
     Product,
     Result,
     Round,
+    User,
 )
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import Evaluation, evaluate
 from spcncl_core.engine.ranking import rank
 from spcncl_core.numbers import round_half_up
-from spcncl_core.services import audit
-from spcncl_core.services.dossiers import move_many
-from spcncl_core.services.recognition import CertificateStatus, certificate_status
+from spcncl_core.services import audit, checks
+from spcncl_core.services.dossiers import apply_many
+from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
 from spcncl_core.services.scoring import member_scores
 from spcncl_core.services.screening import engine_evaluation
 
-SCORED = ("preliminarily_scored", "council_scored")
+if TYPE_CHECKING:
+    from spcncl_core.services.recognition import CertificateStatus
+
+SCORED = ("preliminarily_scored", "council_scored", "published")  # published: re-ranked after a re-scoring
 
 
 def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
@@ -68,25 +73,34 @@ class _Ranked:
         self.total, self.subtotals = evaluation.total, dict(evaluation.subtotals)
 
 
-def compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> ComputedResults:
-    """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N.
+def compute_results(session: Session, actor: User, catalog: Catalog, round_: Round) -> ComputedResults:
+    """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N
+    (results phase, after scoring closed).
 
     Dossiers with council scores become council_scored. Results record the criteria set's content hash; each
-    result gets its audit entry. Dossiers and their scores are read, and results written, in batches: memory stays
-    bounded whatever the round's size.
+    dossier's result gets its own audit entry (total, pass, position, Top N; the previous result as `before`).
+    Dossiers and their scores are read, and results written, in batches: memory stays bounded whatever the
+    round's size.
     """
+    round_ = checks.lock_round(session, round_)
+    require(session, actor, "results.compute", round_)
     with paused_gc():
-        return _compute_results(session, catalog, actor, round_)
+        return _compute_results(session, actor, catalog, round_)
 
 
-def _compute_results(session: Session, catalog: Catalog, actor: str, round_: Round) -> ComputedResults:
-    session.flush()
+def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Round) -> ComputedResults:
+    checks.flush(session, "saving pending changes")
     known = catalog.known_inputs(round_.jurisdiction_id)
     overridden = set(session.scalars(
         select(PrerequisiteCheck.dossier_id).join(Dossier, Dossier.id == PrerequisiteCheck.dossier_id)
         .where(Dossier.round_id == round_.id, PrerequisiteCheck.override.is_not(None))))
-    session.execute(delete(Result).where(Result.dossier_id.in_(
-        select(Dossier.id).where(Dossier.round_id == round_.id))).execution_options(synchronize_session=False))
+    in_round = select(Dossier.id).where(Dossier.round_id == round_.id)
+    previous = {dossier_id: {"total": audit.decimal_text(total), "passed": passed, "position": position, "top": top}
+                for dossier_id, total, passed, position, top in session.execute(
+                    select(Result.dossier_id, Result.total, Result.passed, Result.position, Result.top)
+                    .where(Result.dossier_id.in_(in_round)))}
+    session.execute(delete(Result).where(Result.dossier_id.in_(in_round))
+                    .execution_options(synchronize_session=False))
     members: dict[int, str] = {member_id: code for member_id, code in session.execute(
         select(CouncilMember.id, CouncilMember.code).where(CouncilMember.round_id == round_.id))}
     sets: dict[str, CriteriaSet] = {}
@@ -153,7 +167,8 @@ def _compute_results(session: Session, catalog: Catalog, actor: str, round_: Rou
     logged = []
     for dossier_id, number, _ in listed:
         item, place = ranked.get(dossier_id), places.get(number)
-        logged.append(("dossier", number, None, {"result": {
+        before = previous.get(dossier_id)
+        logged.append(("dossier", number, None if before is None else {"result": before}, {"result": {
             "total": None if item is None else audit.decimal_text(item.total),
             "passed": bool(item and item.passed), "position": place.position if place else None,
             "top": bool(place and place.top), "eligible": item is not None}}))
@@ -162,11 +177,12 @@ def _compute_results(session: Session, catalog: Catalog, actor: str, round_: Rou
         moving += session.scalars(select(Dossier).options(load_only(Dossier.id, Dossier.number, Dossier.state,
                                                                     Dossier.version))
                                   .where(Dossier.id.in_(to_move[chunk:chunk + CHUNK])))
-    move_many(session, actor, moving, "council_scored", reason="results computed")
-    audit.record_many(session, actor, "result.computed", logged)
+    apply_many(session, actor, moving, "council_scored", reason="results computed")
+    name = actor_name(actor)
+    audit.record_many(session, name, "result.computed", logged)
     top = tuple(sorted(n for n, place in places.items() if place.top))
     passed = sum(item.passed for item in ranked.values())
-    audit.record(session, actor, "results.computed", "round", round_.id,
+    audit.record(session, name, "results.computed", "round", round_.id,
                  after={"dossiers": len(listed), "passed": passed, "top": list(top)})
     for dossier in moving:
         session.expire(dossier)
@@ -179,16 +195,20 @@ def _submitted_scores(session: Session, first_id: int, last_id: int,
 
     Read without the ORM's row processing: a national round has close to a million scores."""
     out: dict[int, dict[str, dict[str, Decimal]]] = {}
-    rows = session.execute(_SCORES, {"first": first_id, "last": last_id}).all()
+    rows = session.execute(_SCORES, {"first": first_id, "last": last_id, "voting": True}).all()
     for dossier_id, member_id, criterion_id, points in rows:
         out.setdefault(dossier_id, {}).setdefault(members[member_id], {})[criterion_id] = (
             points if isinstance(points, Decimal) else Decimal(points))
     return out
 
 
+# the scores that count (scoring._counted_entries): submitted forms of voting members without a declared conflict
 _SCORES = text("SELECT f.dossier_id, f.member_id, e.criterion_id, e.points FROM scoring_form f "
                "JOIN scoring_entry e ON e.form_id = f.id "
-               "WHERE f.dossier_id BETWEEN :first AND :last AND f.submitted_at IS NOT NULL")
+               "JOIN council_member m ON m.id = f.member_id "
+               "LEFT JOIN conflict c ON c.member_id = f.member_id AND c.dossier_id = f.dossier_id "
+               "WHERE f.dossier_id BETWEEN :first AND :last AND f.submitted_at IS NOT NULL "
+               "AND m.voting = :voting AND c.member_id IS NULL")
 
 
 def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result]]:
@@ -222,6 +242,7 @@ class ReportRow:
 def round_report(session: Session, catalog: Catalog, round_: Round) -> list[ReportRow]:
     """A round's results with products, enterprises and certificates, best first (ineligible last), in a fixed
     number of queries whatever the round's size."""
+    from spcncl_core.services.recognition import CertificateStatus, certificate_status  # recognition imports us
     rows = session.execute(
         select(Dossier.number, Dossier.state, Dossier.product_group, Product.name, Enterprise.name,
                Result.criteria_set_id, Result.eligible, Result.total, Result.passed, Result.position, Result.top,

@@ -7,43 +7,77 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.bulk import insert_rows, insert_rows_returning_ids, paused_gc
-from spcncl_core.db.models import Assignment, Conflict, CouncilMember, Dossier, Round, ScoringEntry, ScoringForm
+from spcncl_core.db.models import (
+    Assignment,
+    Conflict,
+    CouncilMember,
+    Dossier,
+    Round,
+    ScoringEntry,
+    ScoringForm,
+    User,
+)
 from spcncl_core.db.models.council import COUNCIL_ROLES
 from spcncl_core.engine.evaluate import check_points
 from spcncl_core.errors import (
     DossierError,
+    DuplicateError,
+    IllegalTransitionError,
     LockedError,
     NotFoundError,
     PermissionDeniedError,
+    PhaseError,
     Problem,
     RecordError,
     StaleEditError,
     did_you_mean,
 )
-from spcncl_core.services import audit
-from spcncl_core.services.rounds import criteria_set_for
+from spcncl_core.services import audit, checks
+from spcncl_core.services.dossiers import apply_many, check_transition
+from spcncl_core.services.policy import actor_name, require
+from spcncl_core.services.rounds import criteria_set_for, set_phase
 from spcncl_core.services.screening import criteria_set_of
 
 SCORABLE = ("preliminarily_scored", "council_scored")
 
 
-def add_member(session: Session, actor: str, round_: Round, code: str, name: str, agency: str | None = None,
-               role: str = "member", voting: bool = True, username: str | None = None) -> CouncilMember:
-    """Add a person to the round's council."""
+def add_member(session: Session, actor: User, round_: Round, code: str, name: str, agency: str | None = None,
+               role: str = "member", voting: bool = True, user: User | None = None) -> CouncilMember:
+    """Add a person to the round's council, linked to their back-office account (`user`, role council) so that
+    they can score their own forms."""
+    require(session, actor, "council.add_member", round_)
+    code = checks.text(code, CouncilMember.code, "member code") or ""
+    name = checks.text(name, CouncilMember.name, "member name") or ""
+    agency = checks.text(agency, CouncilMember.agency, "member agency", required=False)
     if role not in COUNCIL_ROLES:
         raise RecordError(f"role must be one of {', '.join(COUNCIL_ROLES)}, not {role!r}")
+    if not isinstance(voting, bool):
+        raise RecordError(f"voting is true or false, not {voting!r}")
+    if user is not None:
+        if not isinstance(user, User) or user.id is None or session.get(User, user.id) is None:
+            raise NotFoundError(f"the account linked to member {code} is not a stored user")
+        if user.role != "council" or not user.active:
+            raise RecordError(f"member {code} must be linked to an active account with the role council; "
+                              f"{user.username} is {user.role}{'' if user.active else ', inactive'}")
+        if session.scalar(select(CouncilMember.code).where(CouncilMember.round_id == round_.id,
+                                                           CouncilMember.user_id == user.id)):
+            raise DuplicateError(f"{user.username} is linked to another member of the {round_.year} council")
+    if session.scalar(select(CouncilMember.id).where(CouncilMember.round_id == round_.id,
+                                                     CouncilMember.code == code)):
+        raise DuplicateError(f"the {round_.year} council has a member {code} already")
     member = CouncilMember(round_id=round_.id, code=code, name=name, agency=agency, role=role, voting=voting,
-                           username=username)
+                           user=user)
     session.add(member)
-    session.flush()
-    audit.record(session, actor, "council.member_added", "council_member", code,
-                 after={"name": name, "role": role, "voting": voting})
+    checks.flush(session, f"adding council member {code}", savepoint=True)
+    audit.record(session, actor_name(actor), "council.member_added", "council_member", code,
+                 after={"round": round_.id, "name": name, "role": role, "voting": voting,
+                        "user": user.username if user else None})
     return member
 
 
@@ -56,35 +90,63 @@ def get_member(session: Session, round_: Round, code: str) -> CouncilMember:
     return found
 
 
-def assign(session: Session, catalog: Catalog, actor: str, round_: Round, product_group: str,
+def assign(session: Session, actor: User, catalog: Catalog, round_: Round, product_group: str,
            criterion_ids: Iterable[str], member: CouncilMember) -> list[Assignment]:
-    """Assign criteria of a product group's set to a member."""
+    """Assign criteria of a product group's set to a member (one audit entry per assignment)."""
+    require(session, actor, "council.assign", round_)
+    if member.round_id != round_.id:
+        raise RecordError(f"{member.name} is not on the {round_.year} council")
     cset = criteria_set_for(session, catalog, round_, product_group)
     known = [c.id for c in cset.criteria]
-    added = []
-    for criterion_id in criterion_ids:
+    wanted = list(dict.fromkeys(criterion_ids))
+    for criterion_id in wanted:
         if criterion_id not in known:
-            raise NotFoundError(f"{cset.id} has no criterion {criterion_id}{did_you_mean(criterion_id, known)}")
+            raise NotFoundError(f"{cset.id} has no criterion {criterion_id}{did_you_mean(str(criterion_id), known)}")
+    added = []
+    for criterion_id in wanted:
         if session.get(Assignment, (round_.id, cset.id, criterion_id, member.id)) is None:
             assignment = Assignment(round_id=round_.id, criteria_set_id=cset.id, criterion_id=criterion_id,
                                     member_id=member.id)
             session.add(assignment)
             added.append(assignment)
-    session.flush()
-    audit.record(session, actor, "council.assigned", "council_member", member.code,
-                 after={"criteria_set": cset.id, "criteria": [a.criterion_id for a in added]})
+    checks.flush(session, f"assigning criteria to {member.code}", savepoint=True)
+    for assignment in added:
+        audit.record(session, actor_name(actor), "council.assigned", "council_member", member.code,
+                     after={"round": round_.id, "criteria_set": cset.id, "criterion": assignment.criterion_id})
     return added
 
 
-def declare_conflict(session: Session, actor: str, member: CouncilMember, dossier: Dossier, reason: str) -> None:
-    """Record that a member is linked to an applicant: they will not score this dossier."""
-    if not reason.strip():
-        raise RecordError("a conflict declaration needs its reason")
+def declare_conflict(session: Session, actor: User, member: CouncilMember, dossier: Dossier, reason: str) -> None:
+    """Record that a member is linked to an applicant: they will not score this dossier, and a form they submitted
+    for it already no longer counts (results and the coverage check leave it out). A council member declares only
+    their own conflicts."""
+    require(session, actor, "council.declare_conflict", dossier.round)
+    _own(actor, member, "declare a conflict")
+    if member.round_id != dossier.round_id:
+        raise RecordError(f"{member.name} is not on the council of dossier {dossier.number}'s round")
+    reason = checks.text(reason, audit_reason(), "a conflict declaration's reason") or ""
     if session.get(Conflict, (member.id, dossier.id)) is None:
-        session.add(Conflict(member_id=member.id, dossier_id=dossier.id, reason=reason.strip()))
-        session.flush()
-        audit.record(session, actor, "council.conflict_declared", "dossier", dossier.number,
-                     after={"member": member.code}, reason=reason.strip())
+        session.add(Conflict(member_id=member.id, dossier_id=dossier.id, reason=reason))
+        checks.flush(session, f"declaring {member.code}'s conflict with dossier {dossier.number}", savepoint=True)
+        submitted = session.scalar(select(ScoringForm.id).where(ScoringForm.member_id == member.id,
+                                                                ScoringForm.dossier_id == dossier.id,
+                                                                ScoringForm.submitted_at.is_not(None)))
+        audit.record(session, actor_name(actor), "council.conflict_declared", "dossier", dossier.number,
+                     after={"member": member.code, "submitted_form_excluded": submitted is not None}, reason=reason)
+
+
+def audit_reason() -> Any:
+    """The audit log's reason column: reasons are checked against its length."""
+    from spcncl_core.db.models import AuditEntry
+
+    return AuditEntry.reason
+
+
+def _own(actor: User | None, member: CouncilMember, doing: str) -> None:
+    """A council member acts only as themself."""
+    if actor is not None and actor.role == "council" and member.user_id != actor.id:
+        raise PermissionDeniedError(f"{actor.username} may {doing} only as their own council member, not as "
+                                    f"{member.code} ({member.name})")
 
 
 def assigned_criteria(session: Session, catalog: Catalog, member: CouncilMember, dossier: Dossier) -> list[str]:
@@ -96,14 +158,23 @@ def assigned_criteria(session: Session, catalog: Catalog, member: CouncilMember,
     return [c.id for c in cset.criteria if c.id in assigned]
 
 
-def form_for(session: Session, catalog: Catalog, member: CouncilMember, dossier: Dossier) -> ScoringForm:
-    """The member's scoring form for a dossier, opened on first use; refused to a conflicted or unassigned member."""
+def form_for(session: Session, actor: User, catalog: Catalog, member: CouncilMember,
+             dossier: Dossier) -> ScoringForm:
+    """The member's scoring form for a dossier, opened on first use; refused to a conflicted or unassigned member,
+    and to anyone but the member's own account. Two sessions opening it at once get the same form."""
+    return _form(session, actor, catalog, member, dossier, "form.open")
+
+
+def _form(session: Session, actor: User, catalog: Catalog, member: CouncilMember, dossier: Dossier,
+          action: str) -> ScoringForm:
     round_ = dossier.round
+    require(session, actor, action, round_)
+    _own(actor, member, "score")
+    if member.user_id is None or member.user_id != actor.id:
+        raise PermissionDeniedError(f"only {member.code}'s own account scores their forms; {actor.username} is not "
+                                    "it (the secretariat enters paper forms with scoring.import_scores)")
     if member.round_id != round_.id:
         raise PermissionDeniedError(f"{member.name} is not on the {round_.year} council")
-    if not round_.scoring_started or round_.scoring_closed_at is not None:
-        raise LockedError(f"council scoring of the {round_.year} round is "
-                          f"{'closed' if round_.scoring_closed_at else 'not open yet'}")
     if session.get(Conflict, (member.id, dossier.id)) is not None:
         raise PermissionDeniedError(f"{member.name} declared a conflict with dossier {dossier.number} and cannot "
                                     "score it")
@@ -113,25 +184,37 @@ def form_for(session: Session, catalog: Catalog, member: CouncilMember, dossier:
         raise RecordError(f"dossier {dossier.number} is {dossier.state}: it is not open for council scoring")
     if not assigned_criteria(session, catalog, member, dossier):
         raise PermissionDeniedError(f"{member.name} is assigned no criterion of dossier {dossier.number}")
-    form = session.scalar(select(ScoringForm).where(ScoringForm.member_id == member.id,
-                                                    ScoringForm.dossier_id == dossier.id))
+    query = select(ScoringForm).where(ScoringForm.member_id == member.id, ScoringForm.dossier_id == dossier.id)
+    form = session.scalar(query)
     if form is None:
-        form = ScoringForm(member_id=member.id, dossier_id=dossier.id)
+        form = ScoringForm(member_id=member.id, dossier_id=dossier.id, submitted_at=None)
         session.add(form)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:  # opened at the same moment by another session: use that one
+            form = session.scalar(query)
+            if form is None:
+                raise DuplicateError(f"{member.name}'s form for dossier {dossier.number} could not be opened; "
+                                     "try again") from None
+        else:
+            audit.record(session, actor_name(actor), "form.opened", "dossier", dossier.number,
+                         after={"member": member.code})
     return form
 
 
-def save_scores(session: Session, catalog: Catalog, member: CouncilMember, dossier: Dossier,
+def save_scores(session: Session, actor: User, catalog: Catalog, member: CouncilMember, dossier: Dossier,
                 points: Mapping[str, Any], expected_version: int) -> ScoringForm:
     """Save points on the member's form for their assigned criteria (0 to max, in the set's steps).
 
     Refused when the form was submitted, or changed by someone else since `expected_version` (the form's version
     when it was read): concurrent edits are never merged silently.
     """
-    form = form_for(session, catalog, member, dossier)
+    form = _form(session, actor, catalog, member, dossier, "form.save")
     if form.submitted_at is not None:
         raise LockedError(f"{member.name}'s form for dossier {dossier.number} was submitted and is locked")
+    if not isinstance(points, Mapping):
+        raise RecordError(f"points must be a mapping of criterion to points, not {type(points).__name__}")
     if form.version != expected_version:
         raise StaleEditError(f"the form for dossier {dossier.number} was changed elsewhere (version {form.version}, "
                              f"you edited version {expected_version}); reload it and enter your scores again")
@@ -156,14 +239,9 @@ def save_scores(session: Session, catalog: Catalog, member: CouncilMember, dossi
             entries[criterion_id].points = value
         else:
             form.entries.append(ScoringEntry(criterion_id=criterion_id, points=value))
-    number = dossier.number  # read now: after a failed flush the session must be rolled back before any load
-    try:
-        _touch(form)
-        session.flush()
-    except StaleDataError:
-        raise StaleEditError(f"the form for dossier {number} was changed elsewhere at the same time; "
-                             "roll back, reload it and enter your scores again") from None
-    audit.record(session, member.username or member.code, "score.saved", "dossier", dossier.number,
+    _touch(form)
+    checks.flush(session, f"saving {member.code}'s form for dossier {dossier.number}")
+    audit.record(session, actor_name(actor), "score.saved", "dossier", dossier.number,
                  before={"member": member.code, "points": before},
                  after={"member": member.code, "points": {e.criterion_id: e.points for e in form.entries}})
     return form
@@ -176,9 +254,10 @@ def _touch(form: ScoringForm) -> None:
     flag_modified(form, "submitted_at")
 
 
-def submit_form(session: Session, catalog: Catalog, member: CouncilMember, dossier: Dossier) -> ScoringForm:
+def submit_form(session: Session, actor: User, catalog: Catalog, member: CouncilMember,
+                dossier: Dossier) -> ScoringForm:
     """Submit the member's form: every assigned criterion must be scored; the form is locked afterwards."""
-    form = form_for(session, catalog, member, dossier)
+    form = _form(session, actor, catalog, member, dossier, "form.submit")
     if form.submitted_at is not None:
         raise LockedError(f"{member.name}'s form for dossier {dossier.number} was submitted already")
     missing = [c for c in assigned_criteria(session, catalog, member, dossier)
@@ -186,8 +265,8 @@ def submit_form(session: Session, catalog: Catalog, member: CouncilMember, dossi
     if missing:
         raise RecordError(f"the form for dossier {dossier.number} lacks scores for {', '.join(missing)}")
     form.submitted_at = utcnow()
-    session.flush()
-    audit.record(session, member.username or member.code, "form.submitted", "dossier", dossier.number,
+    checks.flush(session, f"submitting {member.code}'s form for dossier {dossier.number}")
+    audit.record(session, actor_name(actor), "form.submitted", "dossier", dossier.number,
                  after={"member": member.code, "points": {e.criterion_id: e.points for e in form.entries}})
     return form
 
@@ -203,8 +282,34 @@ def forms_visible_to(session: Session, member: CouncilMember) -> list[ScoringFor
     return list(session.scalars(query.order_by(Dossier.number, ScoringForm.member_id)))
 
 
+def _counted_entries(round_: Round) -> Any:
+    """Scores that count: on submitted forms of voting members without a declared conflict with the dossier."""
+    return (select(ScoringForm.dossier_id, CouncilMember.code, ScoringEntry.criterion_id, ScoringEntry.points)
+            .join(ScoringEntry, ScoringEntry.form_id == ScoringForm.id)
+            .join(CouncilMember, CouncilMember.id == ScoringForm.member_id)
+            .outerjoin(Conflict, (Conflict.member_id == ScoringForm.member_id)
+                       & (Conflict.dossier_id == ScoringForm.dossier_id))
+            .where(CouncilMember.round_id == round_.id, CouncilMember.voting.is_(True),
+                   ScoringForm.submitted_at.is_not(None), Conflict.member_id.is_(None)))
+
+
 def coverage_gaps(session: Session, catalog: Catalog, round_: Round) -> list[tuple[str, str]]:
-    """(dossier, criterion) pairs of eligible dossiers with no assigned, voting, unconflicted member."""
+    """(dossier, criterion) pairs of dossiers open for council scoring that no submitted form of a voting,
+    unconflicted member scores: scoring cannot close while there is one."""
+    scored: dict[int, set[str]] = {}
+    for dossier_id, _member, criterion_id, _points in session.execute(_counted_entries(round_)):
+        scored.setdefault(dossier_id, set()).add(criterion_id)
+    gaps = []
+    for dossier in session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
+                                                         Dossier.state.in_(SCORABLE)).order_by(Dossier.number)):
+        cset = criteria_set_of(session, catalog, dossier)
+        have = scored.get(dossier.id, set())
+        gaps += [(dossier.number, c.id) for c in cset.criteria if c.id not in have]
+    return gaps
+
+
+def assignment_gaps(session: Session, catalog: Catalog, round_: Round) -> list[tuple[str, str]]:
+    """(dossier, criterion) pairs of dossiers open for scoring with no assigned, voting, unconflicted member."""
     members = {m.id: m for m in session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id))}
     assignments: dict[tuple[str, str], set[int]] = {}
     for a in session.scalars(select(Assignment).where(Assignment.round_id == round_.id)):
@@ -223,40 +328,73 @@ def coverage_gaps(session: Session, catalog: Catalog, round_: Round) -> list[tup
     return gaps
 
 
-def close_scoring(session: Session, catalog: Catalog, actor: str, round_: Round) -> None:
-    """Close council scoring, after the coverage check: every criterion of every eligible dossier has a scorer."""
-    if not round_.scoring_started:
-        raise RecordError(f"council scoring of the {round_.year} round has not started")
-    if round_.scoring_closed_at is not None:
-        raise LockedError(f"council scoring of the {round_.year} round is closed already")
+def close_scoring(session: Session, actor: User, catalog: Catalog, round_: Round) -> None:
+    """Close council scoring (the round moves to its results phase), only when every criterion of every dossier
+    open for scoring is scored on a submitted form of a voting member without a conflict."""
+    round_ = checks.lock_round(session, round_)
+    require(session, actor, "round.close_scoring", round_)
     gaps = coverage_gaps(session, catalog, round_)
     if gaps:
         shown = ", ".join(f"{d} {c}" for d, c in gaps[:10])
-        raise RecordError(f"scoring cannot close: {len(gaps)} criteria have no eligible assigned scorer "
-                          f"({shown}{', …' if len(gaps) > 10 else ''}); assign more members")
+        raise PhaseError(f"scoring cannot close: {len(gaps)} criteria of eligible dossiers have no submitted "
+                         f"scoring form ({shown}{', …' if len(gaps) > 10 else ''}); the members assigned them must "
+                         "score and submit their forms (or assign more members)")
     round_.scoring_closed_at = utcnow()
-    session.flush()
-    audit.record(session, actor, "round.scoring_closed", "round", round_.id)
+    set_phase(session, actor, round_, "results", reason="every eligible dossier has a submitted form for each "
+                                                        "criterion")
+
+
+def reopen_scoring(session: Session, actor: User, round_: Round, numbers: Iterable[str], reason: str) -> list[Dossier]:
+    """Send published dossiers back to the council (a comment resolved as `rescored`): the round returns to its
+    scoring phase, the dossiers to council_scored, and their submitted forms are reopened. Closing scoring again,
+    computing results and publishing makes a new, versioned publication with its own comment window."""
+    round_ = checks.lock_round(session, round_)
+    require(session, actor, "round.reopen_scoring", round_)
+    reason = checks.text(reason, audit_reason(), "the reason for re-scoring") or ""
+    wanted = list(dict.fromkeys(numbers))
+    if not wanted:
+        raise RecordError("name the dossiers to re-score")
+    found = {d.number: d for d in session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
+                                                                        Dossier.number.in_(wanted)))}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise NotFoundError(f"no dossier {', '.join(missing)} in the {round_.year} round")
+    chosen = [found[n] for n in wanted]
+    for dossier in chosen:
+        if dossier.state != "published":
+            raise IllegalTransitionError(f"dossier {dossier.number} is {dossier.state}: only a published dossier "
+                                         "is sent back for re-scoring")
+        check_transition(dossier, "council_scored")
+    forms = list(session.scalars(select(ScoringForm).where(ScoringForm.dossier_id.in_([d.id for d in chosen]),
+                                                           ScoringForm.submitted_at.is_not(None))))
+    name = actor_name(actor)
+    by_id = {d.id: d for d in chosen}
+    for form in forms:
+        form.submitted_at = None
+    round_.scoring_closed_at = None
+    checks.flush(session, "reopening scoring forms")
+    for form in forms:
+        audit.record(session, name, "form.reopened", "dossier", by_id[form.dossier_id].number,
+                     after={"member": form.member.code}, reason=reason)
+    apply_many(session, actor, chosen, "council_scored", reason=reason)
+    set_phase(session, actor, round_, "scoring", reason=f"re-scoring {', '.join(wanted)}: {reason}")
+    return chosen
 
 
 def member_scores(session: Session, dossier: Dossier) -> dict[str, dict[str, Decimal]]:
-    """Submitted scores of a dossier: member code → criterion → points."""
+    """Scores of a dossier that count (submitted forms of voting, unconflicted members): member → criterion →
+    points."""
     out: dict[str, dict[str, Decimal]] = {}
-    for form in session.scalars(select(ScoringForm).where(ScoringForm.dossier_id == dossier.id,
-                                                          ScoringForm.submitted_at.is_not(None))):
-        out[form.member.code] = {e.criterion_id: e.points for e in form.entries}
+    for _dossier_id, member, criterion_id, points in session.execute(
+            _counted_entries(dossier.round).where(ScoringForm.dossier_id == dossier.id)):
+        out.setdefault(member, {})[criterion_id] = points
     return out
 
 
 def round_scores(session: Session, round_: Round) -> dict[int, dict[str, dict[str, Decimal]]]:
-    """Every submitted score of a round in one query: dossier id → member code → criterion → points."""
-    rows = session.execute(
-        select(ScoringForm.dossier_id, CouncilMember.code, ScoringEntry.criterion_id, ScoringEntry.points)
-        .join(ScoringEntry, ScoringEntry.form_id == ScoringForm.id)
-        .join(CouncilMember, CouncilMember.id == ScoringForm.member_id)
-        .where(CouncilMember.round_id == round_.id, ScoringForm.submitted_at.is_not(None)))
+    """Every score of a round that counts, in one query: dossier id → member code → criterion → points."""
     out: dict[int, dict[str, dict[str, Decimal]]] = {}
-    for dossier_id, member, criterion_id, points in rows:
+    for dossier_id, member, criterion_id, points in session.execute(_counted_entries(round_)):
         out.setdefault(dossier_id, {}).setdefault(member, {})[criterion_id] = points
     return out
 
@@ -265,6 +403,8 @@ class _MemberRow(NamedTuple):
     id: int
     code: str
     name: str
+    voting: bool
+    username: str | None
 
 
 class _DossierRow(NamedTuple):
@@ -274,24 +414,25 @@ class _DossierRow(NamedTuple):
     product_group: str | None
 
 
-def import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
+def import_scores(session: Session, actor: User, catalog: Catalog, round_: Round,
                   rows: Iterable[tuple[str, str, str, Any]]) -> int:
-    """Import submitted scoring forms in bulk: rows of (member code, dossier number, criterion, points).
+    """Import submitted scoring forms in bulk, entered by the secretariat on the members' behalf: rows of (member
+    code, dossier number, criterion, points).
 
-    Every row is checked as `save_scores` checks one (assigned, not conflicted, 0 to max in steps); all problems
-    are reported at once and nothing is written unless every row is valid. Returns the number of forms written.
-    """
+    Every row is checked as `save_scores` checks one (a voting member, assigned, not conflicted, 0 to max in steps);
+    a criterion given twice for one form is refused naming both rows; a form is submitted only with every criterion
+    its member is assigned. All problems are reported at once and nothing is written unless every row is valid.
+    Each form gets its own audit entry, naming the member and the secretariat who entered it. Returns the number of
+    forms written."""
+    require(session, actor, "scores.import", round_)
     with paused_gc():
-        return _import_scores(session, catalog, actor, round_, rows)
+        return _import_scores(session, actor, catalog, round_, rows)
 
 
-def _import_scores(session: Session, catalog: Catalog, actor: str, round_: Round,
+def _import_scores(session: Session, actor: User, catalog: Catalog, round_: Round,
                    rows: Iterable[tuple[str, str, str, Any]]) -> int:
-    if not round_.scoring_started or round_.scoring_closed_at is not None:
-        raise LockedError(f"council scoring of the {round_.year} round is "
-                          f"{'closed' if round_.scoring_closed_at else 'not open yet'}")
     # plain rows, not ORM objects: a national round's import checks close to a million scores
-    members = {m.code: _MemberRow(m.id, m.code, m.name) for m in session.scalars(
+    members = {m.code: _MemberRow(m.id, m.code, m.name, m.voting, m.username) for m in session.scalars(
         select(CouncilMember).where(CouncilMember.round_id == round_.id))}
     dossier_rows = {number: _DossierRow(id_, number, state, group) for id_, number, state, group in session.execute(
         select(Dossier.id, Dossier.number, Dossier.state, Dossier.product_group)
@@ -301,24 +442,36 @@ def _import_scores(session: Session, catalog: Catalog, actor: str, round_: Round
     assignments: dict[tuple[str, int], set[str]] = {}
     for a in session.scalars(select(Assignment).where(Assignment.round_id == round_.id)):
         assignments.setdefault((a.criteria_set_id, a.member_id), set()).add(a.criterion_id)
-    conflicts = {(c.member_id, c.dossier_id) for c in session.scalars(select(Conflict))}
+    conflicts = {(c.member_id, c.dossier_id) for c in session.scalars(
+        select(Conflict).join(Dossier, Dossier.id == Conflict.dossier_id).where(Dossier.round_id == round_.id))}
     existing = {(f.member_id, f.dossier_id) for f in session.scalars(
         select(ScoringForm).join(Dossier, Dossier.id == ScoringForm.dossier_id).where(Dossier.round_id == round_.id))}
     sets = {c.product_group: criteria_set_for(session, catalog, round_, c.product_group) for c in round_.criteria_sets}
     maxima = {(s.id, c.id): c.max_points for s in sets.values() for c in s.criteria}
+    order = {s.id: [c.id for c in s.criteria] for s in sets.values()}
     forms: dict[tuple[int, int], dict[str, Decimal]] = {}
+    form_set: dict[tuple[int, int], str] = {}
+    seen: dict[tuple[int, int, str], int] = {}
+    refused: set[tuple[int, int]] = set()
     problems = []
-    for n, (member_code, number, criterion_id, value) in enumerate(rows, start=1):
+    for n, row in enumerate(rows, start=1):
         where = f"row {n}"
+        if not isinstance(row, tuple | list) or len(row) != 4:
+            problems.append(Problem(where, "must be (member code, dossier number, criterion, points)"))
+            continue
+        member_code, number, criterion_id, value = row
         member, dossier = members.get(member_code), dossier_rows.get(number)
         if member is None or dossier is None:
-            problems.append(Problem(where, f"unknown {'member ' + member_code if member is None else ''}"
+            problems.append(Problem(where, f"unknown {'member ' + str(member_code) if member is None else ''}"
                                            f"{' and ' if member is None and dossier is None else ''}"
-                                           f"{'dossier ' + number if dossier is None else ''}"))
+                                           f"{'dossier ' + str(number) if dossier is None else ''}"))
             continue
         cset = sets.get(dossier.product_group or "")
         if cset is None or dossier.state not in SCORABLE:
             problems.append(Problem(where, f"dossier {number} is {dossier.state}: not open for council scoring"))
+            continue
+        if not member.voting:
+            problems.append(Problem(where, f"{member.name} ({member.code}) is a non-voting member and does not score"))
             continue
         if (member.id, dossier.id) in conflicts:
             problems.append(Problem(where, f"{member.name} declared a conflict with dossier {number}"))
@@ -329,26 +482,46 @@ def _import_scores(session: Session, catalog: Catalog, actor: str, round_: Round
         if (member.id, dossier.id) in existing:
             problems.append(Problem(where, f"{member.name} has a form for dossier {number} already"))
             continue
+        first = seen.setdefault((member.id, dossier.id, criterion_id), n)
+        if first != n:
+            problems.append(Problem(where, f"repeats row {first}: {member.code} scores {criterion_id} of dossier "
+                                           f"{number} once"))
+            continue
         try:
             forms.setdefault((member.id, dossier.id), {})[criterion_id] = check_points(
                 value, maxima[(cset.id, criterion_id)], cset.score_step)
-        except ValueError as exc:
+            form_set[(member.id, dossier.id)] = cset.id
+        except (ValueError, TypeError, ArithmeticError) as exc:
             problems.append(Problem(where, str(exc)))
+            refused.add((member.id, dossier.id))
+    for (member_id, dossier_id), points in forms.items():
+        if (member_id, dossier_id) in refused:
+            continue  # its refused rows are reported; "lacks" would only repeat them
+        set_id = form_set[(member_id, dossier_id)]
+        lacking = [c for c in order[set_id] if c in assignments.get((set_id, member_id), ()) and c not in points]
+        if lacking:
+            member = members_by_id[member_id]
+            problems.append(Problem(f"{member.code} {dossiers_by_id[dossier_id].number}",
+                                    f"the form lacks {', '.join(lacking)}: a form is submitted with every criterion "
+                                    "its member is assigned"))
     if problems:
         raise DossierError(problems, summary="score import refused; nothing was written")
+    if not forms:
+        return 0
     now = utcnow()
     # bulk writes: a round's forms arrive by the thousand from the Excel workbooks
-    form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
-        {"member_id": m, "dossier_id": d} for m, d in forms], natural_key=("member_id", "dossier_id"),
-        constants={"submitted_at": now, "version": 1})
-    entries = [{"form_id": form_id, "criterion_id": c, "points": p}
-               for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()]
-    insert_rows(session, ScoringEntry.__table__, entries)
-    codes, numbers = {m: members_by_id[m].code for m in members_by_id}, {d: dossiers_by_id[d].number
-                                                                          for d in dossiers_by_id}
-    audit.record_many(session, actor, "form.imported",
-                      (("dossier", numbers[d], None,
-                        {"member": codes[m], "points": {c: format(p, "f") for c, p in points.items()},
-                         "submitted": True})
+    with checks.translated("importing scoring forms"):
+        form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
+            {"member_id": m, "dossier_id": d} for m, d in forms], natural_key=("member_id", "dossier_id"),
+            constants={"submitted_at": now, "version": 1})
+        insert_rows(session, ScoringEntry.__table__, [
+            {"form_id": form_id, "criterion_id": c, "points": p}
+            for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()])
+    name = actor_name(actor)
+    audit.record_many(session, name, "form.submitted",
+                      (("dossier", dossiers_by_id[d].number, None,
+                        {"member": members_by_id[m].code, "points": {c: format(p, "f") for c, p in points.items()},
+                         "submitted": True, "entered_by": name,
+                         "on_behalf_of": members_by_id[m].username or members_by_id[m].code})
                        for (m, d), points in forms.items()))
     return len(form_ids)

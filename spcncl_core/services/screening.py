@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
-from spcncl_core.db.bulk import paused_gc
-from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck, Round
+from spcncl_core.db.bulk import insert_rows, paused_gc
+from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck, Round, User
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import Evaluation, evaluate
-from spcncl_core.errors import NotFoundError, RecordError, StaleEditError
-from spcncl_core.services import audit
-from spcncl_core.services.access import require_role
-from spcncl_core.services.dossiers import move
+from spcncl_core.errors import IllegalTransitionError, NotFoundError, RecordError, StaleEditError
+from spcncl_core.services import audit, checks
+from spcncl_core.services.dossiers import apply_move, check_transition
+from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
 
 
@@ -48,73 +48,91 @@ def engine_evaluation(session: Session, catalog: Catalog, dossier: Dossier,
     return evaluation
 
 
-def screen(session: Session, catalog: Catalog, actor: str, dossier: Dossier) -> bool:
+def screen(session: Session, actor: User, catalog: Catalog, dossier: Dossier) -> bool:
     """Compute the prerequisites of a submitted dossier; it becomes eligible or ineligible. Returns eligibility."""
+    require(session, actor, "dossier.screen", dossier.round)
+    if dossier.state != "submitted":
+        raise IllegalTransitionError(f"dossier {dossier.number} is {dossier.state}: only a submitted dossier is "
+                                     "screened")
     evaluation = engine_evaluation(session, catalog, dossier)
     dossier.checks = [PrerequisiteCheck(prerequisite_id=p.id, computed=p.passed, message=p.message)
                       for p in evaluation.prerequisites]
-    session.flush()
+    checks.flush(session, f"screening dossier {dossier.number}")
     eligible = all(c.passed for c in dossier.checks)
-    move(session, actor, dossier, "eligible" if eligible else "ineligible",
-         reason=None if eligible else "; ".join(f"{p.id}: {p.message}" for p in evaluation.failed_prerequisites()))
+    apply_move(session, actor, dossier, "eligible" if eligible else "ineligible",
+               reason=None if eligible else "; ".join(f"{p.id}: {p.message}"
+                                                      for p in evaluation.failed_prerequisites()))
     return eligible
 
 
-def override(session: Session, actor: str, dossier: Dossier, prerequisite_id: str, passed: bool,
+def override(session: Session, actor: User, dossier: Dossier, prerequisite_id: str, passed: bool,
              reason: str) -> bool:
     """Override one computed prerequisite with a written reason; the dossier's eligibility follows."""
-    require_role(session, actor, ("secretariat", "admin"), "overriding a prerequisite")
-    if not reason or not reason.strip():
-        raise RecordError("an override needs a written reason (lý do)")
+    require(session, actor, "prerequisite.override", dossier.round)
+    reason = checks.text(reason, PrerequisiteCheck.override_reason, "an override's written reason (lý do)") or ""
+    if len(reason) > 2000:
+        raise RecordError(f"an override's reason is {len(reason)} characters long; at most 2000 are allowed")
+    if not isinstance(passed, bool):
+        raise RecordError(f"an override is true or false, not {passed!r}")
     if dossier.state not in ("eligible", "ineligible", "preliminarily_scored"):
         raise RecordError(f"dossier {dossier.number} is {dossier.state}: prerequisites can be overridden between "
                           "screening and council scoring only")
     check = next((c for c in dossier.checks if c.prerequisite_id == prerequisite_id), None)
     if check is None:
         raise NotFoundError(f"dossier {dossier.number} has no prerequisite {prerequisite_id}")
-    before = {"computed": check.computed, "override": check.override, "reason": check.override_reason}
-    check.override, check.override_reason, check.overridden_by = passed, reason.strip(), actor
-    session.flush()
-    audit.record(session, actor, "prerequisite.overridden", "dossier", dossier.number, before=before,
-                 after={"prerequisite": prerequisite_id, "override": passed}, reason=reason.strip())
-    eligible = all(c.passed for c in dossier.checks)
+    eligible = all(passed if c is check else c.passed for c in dossier.checks)
+    target = None
     if eligible and dossier.state == "ineligible":
-        move(session, actor, dossier, "eligible", reason=f"override of {prerequisite_id}")
+        target = "eligible"
     elif not eligible and dossier.state != "ineligible":
-        move(session, actor, dossier, "ineligible", reason=f"override of {prerequisite_id}")
+        target = "ineligible"
+    if target is not None:
+        check_transition(dossier, target)
+    before = {"computed": check.computed, "override": check.override, "reason": check.override_reason}
+    check.override, check.override_reason, check.overridden_by = passed, reason, actor_name(actor)
+    checks.flush(session, f"overriding {prerequisite_id} of dossier {dossier.number}")
+    audit.record(session, actor_name(actor), "prerequisite.overridden", "dossier", dossier.number, before=before,
+                 after={"prerequisite": prerequisite_id, "override": passed}, reason=reason)
+    if target is not None:
+        apply_move(session, actor, dossier, target, reason=f"override of {prerequisite_id}")
     return eligible
 
 
-def preliminary_scores(session: Session, catalog: Catalog, actor: str, dossier: Dossier) -> Evaluation:
+def preliminary_scores(session: Session, actor: User, catalog: Catalog, dossier: Dossier) -> Evaluation:
     """The working group's computed scores for an eligible dossier (shown to the council)."""
+    require(session, actor, "dossier.preliminary_score", dossier.round)
     if dossier.state != "eligible":
         raise RecordError(f"dossier {dossier.number} is {dossier.state}: only an eligible dossier is scored")
     evaluation = engine_evaluation(session, catalog, dossier)
     dossier.preliminary = [PreliminaryScore(criterion_id=c.id, points=c.preliminary, explanation=c.explanation)
                            for c in evaluation.criteria]
-    session.flush()
-    move(session, actor, dossier, "preliminarily_scored")
+    checks.flush(session, f"storing the preliminary scores of dossier {dossier.number}")
+    apply_move(session, actor, dossier, "preliminarily_scored",
+               reason="preliminary " + ", ".join(f"{c.id} {c.preliminary}" for c in evaluation.criteria))
     return evaluation
 
 
-def screen_round(session: Session, catalog: Catalog, actor: str, round_: Round, preliminary: bool = True
+def screen_round(session: Session, actor: User, catalog: Catalog, round_: Round, preliminary: bool = True
                  ) -> tuple[int, int]:
     """Screen every submitted dossier of a round at once, as `screen` screens one, and (with `preliminary`) give
     the eligible ones their preliminary scores as `preliminary_scores` does: one evaluation per dossier, rows
     written in bulk, one audit entry per dossier and state. Returns (eligible, ineligible)."""
+    require(session, actor, "dossier.screen", round_)
+    if preliminary:
+        require(session, actor, "dossier.preliminary_score", round_)
     with paused_gc():
-        return _screen_round(session, catalog, actor, round_, preliminary)
+        return _screen_round(session, actor_name(actor), catalog, round_, preliminary)
 
 
-def _screen_round(session: Session, catalog: Catalog, actor: str, round_: Round, preliminary: bool
+def _screen_round(session: Session, actor: str, catalog: Catalog, round_: Round, preliminary: bool
                   ) -> tuple[int, int]:
     submitted = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
                                                            Dossier.state == "submitted").order_by(Dossier.number)))
-    checks, scores, moves = [], [], []
+    check_rows, scores, moves = [], [], []
     outcome: dict[int, str] = {}
     for dossier in submitted:
         evaluation = engine_evaluation(session, catalog, dossier)
-        checks += [{"dossier_id": dossier.id, "prerequisite_id": p.id, "computed": p.passed, "message": p.message}
+        check_rows += [{"dossier_id": dossier.id, "prerequisite_id": p.id, "computed": p.passed, "message": p.message}
                    for p in evaluation.prerequisites]
         if evaluation.eligible:
             outcome[dossier.id] = "preliminarily_scored" if preliminary else "eligible"
@@ -128,11 +146,9 @@ def _screen_round(session: Session, catalog: Catalog, actor: str, round_: Round,
             moves.append(("dossier", dossier.number, {"state": "submitted"},
                           {"state": "ineligible", "failed": "; ".join(f"{p.id}: {p.message}" for p in
                                                                       evaluation.failed_prerequisites())}))
-    session.flush()
-    if checks:
-        session.execute(insert(PrerequisiteCheck), checks)
-    if scores:
-        session.execute(insert(PreliminaryScore), scores)
+    checks.flush(session, f"screening the {round_.year} round")
+    insert_rows(session, PrerequisiteCheck.__table__, check_rows)
+    insert_rows(session, PreliminaryScore.__table__, scores)
     table = Dossier.__table__
     if submitted:
         changed = session.connection().execute(

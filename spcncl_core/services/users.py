@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.db.models import User
 from spcncl_core.db.models.users import ROLES
-from spcncl_core.errors import RecordError
-from spcncl_core.services import audit
+from spcncl_core.errors import DuplicateError, PermissionDeniedError, RecordError
+from spcncl_core.services import audit, checks
+from spcncl_core.services.policy import actor_name, require
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -35,16 +36,68 @@ def check_password(stored: str | None, password: str) -> bool:
     return hmac.compare_digest(computed, base64.b64decode(digest))
 
 
-def create_user(session: Session, actor: str, username: str, name: str, role: str, password: str) -> User:
-    """Add a user with one of the roles admin, secretariat, council, viewer."""
+def _password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < 8:
+        raise RecordError("a password needs at least 8 characters")
+    if "\x00" in password or len(password) > 1000:
+        raise RecordError("a password holds a NUL character or is longer than 1000 characters")
+    return password
+
+
+def _role(role: str) -> str:
     if role not in ROLES:
         raise RecordError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if len(password) < 8:
-        raise RecordError("a password needs at least 8 characters")
-    if session.scalar(select(User).where(User.username == username)):
-        raise RecordError(f"user {username} exists already")
-    user = User(username=username, name=name, role=role, password_hash=hash_password(password))
+    return role
+
+
+def create_user(session: Session, actor: User | None, username: str, name: str, role: str, password: str) -> User:
+    """Add a user with one of the roles admin, secretariat, council, viewer (admins only). With no user in the
+    database yet, the first one (an admin) is created by nobody: `actor` None."""
+    username = checks.text(username, User.username, "user name") or ""
+    name = checks.text(name, User.name, "name") or ""
+    _role(role)
+    _password(password)
+    first = actor is None and session.scalar(select(User.id).limit(1)) is None
+    if first:
+        if role != "admin":
+            raise PermissionDeniedError("the first user of a database must be an admin")
+    else:
+        require(session, actor, "user.create")
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise DuplicateError(f"user {username} exists already")
+    user = User(username=username, name=name, role=role, password_hash=hash_password(password), active=True)
     session.add(user)
-    session.flush()
-    audit.record(session, actor, "user.created", "user", username, after={"name": name, "role": role})
+    checks.flush(session, f"adding user {username}", savepoint=True)
+    audit.record(session, "setup" if first else actor_name(actor), "user.created", "user", username,
+                 after={"name": name, "role": role, "active": True})
+    return user
+
+
+def update_user(session: Session, actor: User, user: User, *, name: str | None = None, role: str | None = None,
+                active: bool | None = None, password: str | None = None) -> User:
+    """Change a user's name, role, active flag or password (admins only; an admin cannot demote or deactivate
+    themself, so that a database always keeps an admin). Audited (never the password itself)."""
+    require(session, actor, "user.update")
+    changes: dict[str, object] = {}
+    if name is not None:
+        changes["name"] = checks.text(name, User.name, "name")
+    if role is not None:
+        changes["role"] = _role(role)
+    if active is not None:
+        if not isinstance(active, bool):
+            raise RecordError(f"active is true or false, not {active!r}")
+        changes["active"] = active
+    if user.id == actor.id and (changes.get("role", "admin") != "admin" or changes.get("active", True) is False):
+        raise PermissionDeniedError("an admin cannot take away their own admin role or deactivate themself")
+    changed = {k: v for k, v in changes.items() if getattr(user, k) != v}
+    before = {k: getattr(user, k) for k in changed}
+    for key, value in changed.items():
+        setattr(user, key, value)
+    if password is not None:
+        user.password_hash = hash_password(_password(password))
+    if not changed and password is None:
+        return user
+    checks.flush(session, f"changing user {user.username}")
+    audit.record(session, actor_name(actor), "user.updated", "user", user.username, before=before,
+                 after={**changed, **({"password": "changed"} if password is not None else {})})
     return user

@@ -7,10 +7,10 @@ from spcncl_core.db.models.enterprises import Enterprise, Product
 from spcncl_core.db.models.programme import Jurisdiction, RecognitionDecision, Round, RoundCriteriaSet
 from spcncl_core.db.models.publication import Comment, Explanation, Publication
 from spcncl_core.db.models.recognition import Certificate
-from spcncl_core.db.models.users import User
+from spcncl_core.db.models.users import Setting, User
 
 __all__ = [
     "Assignment", "AuditEntry", "Certificate", "Comment", "Conflict", "CouncilMember", "Dossier", "Enterprise",
     "Explanation", "Jurisdiction", "PreliminaryScore", "PrerequisiteCheck", "Product", "Publication",
-    "RecognitionDecision", "Result", "Round", "RoundCriteriaSet", "ScoringEntry", "ScoringForm", "User",
+    "RecognitionDecision", "Result", "Round", "RoundCriteriaSet", "ScoringEntry", "ScoringForm", "Setting", "User",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spcncl_core.db.base import Base, ExactDecimal, UTCDateTime, utcnow
+from spcncl_core.db.models.users import User
 
 COUNCIL_ROLES = ("chair", "vice_chair", "secretary", "member")
 
@@ -26,7 +27,14 @@ class CouncilMember(Base):
     agency: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="member")
     voting: Mapped[bool] = mapped_column(Boolean, default=True)
-    username: Mapped[str | None] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def username(self) -> str | None:
+        """The linked back-office account's user name, if any."""
+        return self.user.username if self.user is not None else None
 
 
 class Assignment(Base):

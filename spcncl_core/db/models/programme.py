@@ -36,6 +36,7 @@ class Round(Base):
     plan_ref: Mapped[str | None] = mapped_column(String(100))
     council_decision_ref: Mapped[str | None] = mapped_column(String(100))
     comment_days: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(20), default="registration", server_default="registration")
     scoring_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scoring_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spcncl_core.db.base import Base, JSONData, UTCDateTime, utcnow
@@ -18,9 +18,11 @@ class Publication(Base):
     """A frozen snapshot of a round's results and the comment window it opens."""
 
     __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("round_id", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     comments_until: Mapped[datetime] = mapped_column(UTCDateTime)
     snapshot: Mapped[list[Any]] = mapped_column(JSONData)

@@ -1,7 +1,7 @@
 """audit entries hashed over their stored JSON text; append-only audit table on PostgreSQL
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 14:00:00
 
 - audit_entry.before / .after become TEXT holding canonical JSON: the hash is computed over the text exactly as
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
