@@ -35,18 +35,9 @@ from sqlalchemy import event, insert, select
 from spcncl_core import load_catalog
 from spcncl_core.db.base import make_engine, make_session_factory
 from spcncl_core.db.migrate import downgrade, upgrade
-from spcncl_core.db.models import (
-    Assignment,
-    CouncilMember,
-    Dossier,
-    Enterprise,
-    PreliminaryScore,
-    Product,
-    Round,
-    User,
-)
+from spcncl_core.db.models import Assignment, CouncilMember, Dossier, PreliminaryScore, Round, User
 from spcncl_core.demo import synthetic_inputs
-from spcncl_core.services import audit, dossiers, publication, results, rounds, scoring, screening
+from spcncl_core.services import audit, publication, registration, results, rounds, scoring, screening
 
 MEMBERS, PER_CRITERION = 20, 3
 TARGETS_S = {"registration and screening": 30.0, "score import": 15.0, "results": 4.0, "report": 2.0}
@@ -55,11 +46,8 @@ TARGET_REPORT_STATEMENTS = 10
 SIZES = (1000, 10_000, 20_000)
 
 
-Registration = tuple[int, str, dict[str, Any]]
-
-
-def _setup(session: Any, catalog: Any, size: int, rng: random.Random) -> tuple[Round, list[Registration]]:
-    """The round, its enterprises and products (bulk), and each future dossier's inputs (not measured)."""
+def _setup(session: Any, catalog: Any, size: int, rng: random.Random) -> tuple[Round, list[registration.Entry]]:
+    """The users and the round, and each dossier's entry as the Excel import gives it (not measured)."""
     session.execute(insert(User), [{"username": "bench-admin", "name": "Quản trị (benchmark)", "role": "admin",
                                     "active": True},
                                    {"username": "bench-secretariat", "name": "Tổ công tác (benchmark)",
@@ -68,27 +56,23 @@ def _setup(session: Any, catalog: Any, size: int, rng: random.Random) -> tuple[R
     round_ = rounds.create_round(session, admin, catalog, "hanoi", 2023, "Xét chọn SPCNCL Hà Nội (benchmark, số "
                                  "liệu giả định)")
     enterprises = max(1, size // 2)
-    ids = list(session.scalars(insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
-                               [{"code": f"01{n:08d}", "name": f"Doanh nghiệp {n} (giả định)"}
-                                for n in range(enterprises)]))
-    products = list(session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True),
-                                    [{"enterprise_id": ids[n % enterprises], "name": f"Sản phẩm {n} (giả định)"}
-                                     for n in range(size)]))
-    registrations = []
-    for n, product_id in enumerate(products):
+    entries = []
+    for n in range(size):
         item = rng.randint(1, 107) if n % 8 == 0 else None
         inputs = synthetic_inputs(rng, n % 5 != 0, item)
         if n % 40 == 39:
             inputs["years_in_production"] = 2  # a few ineligible dossiers
-        registrations.append((product_id, f"HN-2023-{n + 1:05d}", inputs))
-    return round_, registrations
+        e = n % enterprises
+        entries.append(registration.Entry(f"01{e:08d}", f"Doanh nghiệp {e} (giả định)", f"Sản phẩm {n} (giả định)",
+                                          inputs, number=f"HN-2023-{n + 1:05d}"))
+    return round_, entries
 
 
 def _council(session: Any, catalog: Any, round_: Round) -> None:
     """20 members; each criterion of each set assigned to 3 of them (bulk)."""
     members = list(session.scalars(insert(CouncilMember).returning(CouncilMember.id, sort_by_parameter_order=True),
                                    [{"round_id": round_.id, "code": f"M{m + 1:02d}", "name": f"Thành viên {m + 1}",
-                                     "role": "member", "voting": True, "username": f"member{m + 1:02d}"}
+                                     "role": "member", "voting": True}
                                     for m in range(MEMBERS)]))
     rows = []
     for choice in round_.criteria_sets:
@@ -170,8 +154,7 @@ def bench_round(url: str, size: int) -> tuple[dict[str, str], list[str]]:
         session.commit()
         office = session.scalar(select(User).where(User.username == "bench-secretariat"))
         start, cpu = time.perf_counter(), time.process_time()
-        dossiers.register_many(session, office, round_, ((p, n, i, None) for p, n, i in registrations))
-        dossiers.submit_many(session, office, catalog, round_)
+        registration.register_many(session, office, catalog, round_, registrations)
         rounds.open_screening(session, office, round_)
         eligible, ineligible = screening.screen_round(session, office, catalog, round_)
         session.commit()

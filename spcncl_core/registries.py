@@ -15,8 +15,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import yaml
-
 from spcncl_core.engine.aggregation import COVERAGES, AggregateFn, Aggregation, adapt
 from spcncl_core.engine.functions import DerivedFunction
 from spcncl_core.engine.prerequisites import PrerequisiteCheck

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
-from spcncl_core.db.bulk import insert_rows_returning_ids
 from spcncl_core.db.models import Dossier, Enterprise, Product, Round, User
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import evaluate
 from spcncl_core.errors import (
-    DossierError,
     DuplicateError,
     IllegalTransitionError,
     LockedError,
     NotFoundError,
-    Problem,
     RecordError,
     StaleEditError,
 )
@@ -80,15 +75,9 @@ def move(session: Session, actor: User, dossier: Dossier, to_state: str, reason:
         raise IllegalTransitionError(f"dossier {dossier.number} becomes {to_state} through "
                                      f"{MOVED_BY.get(to_state, 'its service')}, not by hand")
     require(session, actor, "dossier.return_to_draft", dossier.round)
-    reason = checks.text(reason, audit_reason_column(), "reason", required=False)
+    reason = checks.reason(reason, "reason", required=False)
     apply_move(session, actor, dossier, to_state, reason)
 
-
-def audit_reason_column() -> Any:
-    """The audit log's reason column (texts given as reasons are checked against it)."""
-    from spcncl_core.db.models import AuditEntry
-
-    return AuditEntry.reason
 
 
 def apply_move(session: Session, actor: User | None, dossier: Dossier, to_state: str,
@@ -99,7 +88,7 @@ def apply_move(session: Session, actor: User | None, dossier: Dossier, to_state:
     dossier.state = to_state
     checks.flush(session, f"moving dossier {dossier.number} to {to_state}")
     audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before={"state": before},
-                 after={"state": to_state}, reason=reason)
+                 after={"state": to_state}, reason=checks.cut(reason))
 
 
 def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to_state: str,
@@ -122,7 +111,7 @@ def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to
             set_committed_value(dossier, "version", dossier.version + 1)
     audit.record_many(session, actor_name(actor), "dossier.state",
                       (("dossier", d.number, {"state": before[d.id]}, {"state": to_state}) for d in dossiers),
-                      reason=reason)
+                      reason=checks.cut(reason))
 
 
 ENTERPRISE_FIELDS = ("ownership", "address", "district", "sector")
@@ -198,111 +187,6 @@ def register(session: Session, actor: User, round_: Round, product_: Product, nu
     audit.record(session, actor_name(actor), "dossier.registered", "dossier", number,
                  after={"product": product_.name, "enterprise": product_.enterprise.code, "state": "draft"})
     return dossier
-
-
-def register_many(session: Session, actor: User, round_: Round,
-                  registrations: Iterable[tuple[int, str, dict[str, Any], dict[str, Any] | None]]) -> list[int]:
-    """Register many products at once (an import, registration phase): rows of (product id, dossier number,
-    inputs, self-assessment).
-
-    Every row is checked first, as `register` checks one (product known, each product and number once in the
-    round, texts and JSON values fit); nothing is written unless all are valid, and every problem is reported.
-    One audit entry per dossier; returns the new dossiers' ids in the rows' order.
-    """
-    require(session, actor, "dossier.register", round_)
-    rows, problems = [], []
-    for n, row in enumerate(registrations, start=1):
-        try:
-            product_id, number, inputs, assessment = row
-            number = checks.text(number, Dossier.number, "dossier number") or ""
-            if not isinstance(inputs, dict) or not isinstance(assessment or {}, dict):
-                raise RecordError("inputs and self-assessment must be mappings")
-            checks.json_value(inputs, "inputs")
-            checks.json_value(assessment or {}, "self_assessment")
-        except (RecordError, TypeError, ValueError) as exc:
-            problems.append(Problem(f"row {n}", str(exc)))
-            rows.append((None, None, {}, {}))
-            continue
-        rows.append((product_id, number, dict(inputs), dict(assessment or {})))
-    taken_products, taken_numbers = set(), set()
-    for product_id, number in session.execute(select(Dossier.product_id, Dossier.number)
-                                              .where(Dossier.round_id == round_.id)):
-        taken_products.add(product_id)
-        taken_numbers.add(number)
-    wanted = {r[0] for r in rows if isinstance(r[0], int)}
-    known = set(session.scalars(select(Product.id).where(Product.id.in_(wanted)))) if wanted else set()
-    for n, (product_id, number, _, _) in enumerate(rows, start=1):
-        if number is None:
-            continue  # reported above
-        if product_id not in known:
-            problems.append(Problem(f"row {n}", f"no product with id {product_id}"))
-        elif product_id in taken_products:
-            problems.append(Problem(f"row {n}", f"product {product_id} is registered in the {round_.year} round "
-                                                "already"))
-        if number in taken_numbers:
-            problems.append(Problem(f"row {n}", f"dossier number {number} is taken in the {round_.year} round"))
-        taken_products.add(product_id)
-        taken_numbers.add(number)
-    if problems:
-        problems.sort(key=lambda p: int(p.where.split()[1]))  # by row
-        raise DossierError(problems, summary="registration refused; nothing was written")
-    if not rows:
-        return []
-    with checks.translated(f"registering {len(rows)} dossiers"):
-        ids = insert_rows_returning_ids(
-            session, Dossier.__table__,
-            [{"product_id": product_id, "number": number, "inputs": inputs, "self_assessment": assessment}
-             for product_id, number, inputs, assessment in rows],
-            natural_key=("round_id", "number"), constants={"round_id": round_.id, "state": "draft", "version": 1})
-    audit.record_many(session, actor_name(actor), "dossier.registered",
-                      (("dossier", number, None, {"product": product_id, "state": "draft"})
-                       for product_id, number, _, _ in rows))
-    return ids
-
-
-def submit_many(session: Session, actor: User, catalog: Catalog, round_: Round,
-                submitted_at: dict[str, datetime] | None = None) -> int:
-    """Submit every draft of the round at once (an import, registration phase), each checked as `submit` checks
-    one: every problem of every dossier is reported together, and nothing is written unless all are valid.
-    `submitted_at` gives submission times by dossier number (default: now). Returns how many."""
-    require(session, actor, "dossier.submit", round_)
-    times = {n: checks.when(t, f"submission time of {n}") for n, t in (submitted_at or {}).items()}
-    drafts = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id, Dossier.state == "draft")
-                                  .order_by(Dossier.number)))
-    known = catalog.known_inputs(round_.jurisdiction_id)
-    groups, problems = {}, []
-    now = clock.now()
-    for dossier in drafts:
-        group = catalog.classify(round_.jurisdiction_id, round_.year, dossier.inputs)
-        cset = criteria_set_for(session, catalog, round_, group)
-        try:
-            evaluate(cset, EngineDossier(round_.jurisdiction_id, round_.year, dossier.inputs,
-                                         dossier.self_assessment, dossier.number), known_inputs=known)
-        except DossierError as exc:
-            problems += [Problem(f"{dossier.number}: {p.where}", p.message) for p in exc.problems]
-            continue
-        groups[dossier.id] = group
-    if problems:
-        raise DossierError(problems, summary="submission refused; nothing was written")
-    checks.flush(session, "saving pending changes")
-    table = Dossier.__table__
-    if drafts:
-        changed = session.connection().execute(
-            sql_update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version")),
-            [{"_id": d.id, "_version": d.version, "product_group": groups[d.id],
-              "submitted_at": times.get(d.number, now), "state": "submitted", "version": d.version + 1}
-             for d in drafts]).rowcount
-        if changed != len(drafts):
-            raise StaleEditError(f"{len(drafts) - changed} drafts of the {round_.year} round were changed elsewhere "
-                                 "while they were submitted; roll back and submit again")
-    for dossier in drafts:
-        set_committed_value(dossier, "product_group", groups[dossier.id])
-        set_committed_value(dossier, "submitted_at", times.get(dossier.number, now))
-        set_committed_value(dossier, "state", "submitted")
-        set_committed_value(dossier, "version", dossier.version + 1)
-    audit.record_many(session, actor_name(actor), "dossier.state",
-                      (("dossier", d.number, {"state": "draft"}, {"state": "submitted"}) for d in drafts))
-    return len(drafts)
 
 
 def get(session: Session, round_: Round, number: str) -> Dossier:

@@ -127,8 +127,9 @@ def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Ro
             cset = sets[group]
             if state == "ineligible":
                 rows.append({"dossier_id": dossier_id, "criteria_set_id": cset.id, "content_hash": cset.content_hash,
-                             "eligible": False, "total": None, "passed": False, "position": None, "top": False,
-                             "tie_break": None, "subtotals": {}, "criteria": [], "computed_at": now})
+                             "eligible": False, "total": None, "passed": False, "result_class": None,
+                             "position": None, "top": False, "tie_break": None, "subtotals": {}, "criteria": [],
+                             "computed_at": now})
                 continue
             if dossier_id in overridden:  # the secretariat's overrides decide eligibility: the full path
                 evaluation = engine_evaluation(session, catalog, session.get(Dossier, dossier_id),
@@ -142,7 +143,8 @@ def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Ro
                 to_move.append(dossier_id)
             rows.append({"dossier_id": dossier_id, "criteria_set_id": evaluation.criteria_set,
                          "content_hash": evaluation.content_hash, "eligible": True, "total": evaluation.total,
-                         "passed": evaluation.passed, "position": None, "top": False, "tie_break": None,
+                         "passed": evaluation.passed, "result_class": evaluation.class_id, "position": None,
+                         "top": False, "tie_break": None,
                          "subtotals": {g: str(v) for g, v in evaluation.subtotals.items()},
                          "criteria": _criteria_json(evaluation), "computed_at": now})
         insert_rows(session, Result.__table__, rows)
