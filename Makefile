@@ -34,14 +34,16 @@ tour: install
 	$(BIN)/spcncl demo --if-missing --database-url $(DATABASE_URL)
 	@echo
 	$(BIN)/spcncl round report --year 2023 --database-url $(DATABASE_URL)
-	$(BIN)/spcncl audit verify --database-url $(DATABASE_URL)
+	SPCNCL_AUDIT_DEV_KEY=1 $(BIN)/spcncl audit verify --database-url $(DATABASE_URL)  # demo: the public dev key
 
 # SPCNCL_TEST_DATABASE_URL=postgresql://… runs the database tests on PostgreSQL instead of an SQLite file
 test: install
 	SPCNCL_TEST_DATABASE_URL="$(SPCNCL_TEST_DATABASE_URL)" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# the round benchmark runs on a temporary SQLite file, and on PostgreSQL only when BENCH_POSTGRES_URL names a
+# database it may empty (never a default one)
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(BENCH_POSTGRES_URL),--postgres-url "$(BENCH_POSTGRES_URL)") $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info examples/spcncl-hue/*.egg-info examples/spcncl-national/*.egg-info .pytest_cache

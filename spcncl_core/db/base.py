@@ -133,6 +133,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MB: a national round's indexes stay in memory
             cursor.close()
 
     return engine

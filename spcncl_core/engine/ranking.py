@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
-from functools import cmp_to_key
 
+from spcncl_core import clock
 from spcncl_core.criteria.model import CriteriaSet, TieBreak
 from spcncl_core.engine.evaluate import Evaluation
 from spcncl_core.numbers import show
@@ -23,7 +23,8 @@ class RankedEntry:
     tie_break: str | None
 
 
-def _compare(a: Evaluation, b: Evaluation, tie_breaks: Sequence[TieBreak]) -> tuple[int, str | None]:
+def _compare(a: Evaluation, b: Evaluation, tie_breaks: Sequence[TieBreak], zone: tzinfo | None = None
+             ) -> tuple[int, str | None]:
     """Negative when `a` ranks above `b`; with the reason when totals are equal."""
     assert a.total is not None and b.total is not None
     if a.total != b.total:
@@ -39,11 +40,27 @@ def _compare(a: Evaluation, b: Evaluation, tie_breaks: Sequence[TieBreak]) -> tu
             if s is not None and t is not None and s != t:
                 first = min(s, t)
                 return (-1 if s < t else 1), f"tie on total {show(a.total)}: earlier submission " \
-                                             f"({_when(first)} vs {_when(max(s, t))})"
+                                             f"({_when(first, zone)} vs {_when(max(s, t), zone)})"
     return 0, f"tie on total {show(a.total)} not broken by {', '.join(map(str, tie_breaks)) or 'any tie-break'}"
 
 
-def _when(moment: datetime) -> str:
+def _sort_key(evaluation: Evaluation, tie_breaks: Sequence[TieBreak]) -> tuple[object, ...]:
+    """The order `_compare` defines, as a key: higher total first, then each tie-break (a missing submission time
+    after the known ones)."""
+    assert evaluation.total is not None
+    key: list[object] = [-evaluation.total]
+    for tie in tie_breaks:
+        if tie.by == "subtotal":
+            key.append(-evaluation.subtotals.get(tie.group or "", Decimal(0)))
+        else:
+            key.append((0, evaluation.submitted_at) if evaluation.submitted_at is not None else (1, 0))
+    return tuple(key)
+
+
+def _when(moment: datetime, zone: tzinfo | None) -> str:
+    # an aware (stored, UTC) time is shown as the jurisdiction's officials read it
+    if moment.tzinfo is not None and zone is not None:
+        moment = moment.astimezone(zone).replace(tzinfo=None)
     return moment.isoformat(sep=" ", timespec="minutes")
 
 
@@ -57,8 +74,11 @@ def rank(evaluations: Sequence[Evaluation], criteria_set: CriteriaSet, *, all_se
     says so, for the council to settle.
     """
     ties = criteria_set.tie_breaks
+    zone = clock.zone(criteria_set.jurisdiction)
     eligible = [e for e in evaluations if e.eligible and (all_sets or e.criteria_set == criteria_set.id)]
-    ordered = sorted(eligible, key=cmp_to_key(lambda a, b: _compare(a, b, ties)[0]))
+    # one sort key per evaluation (no text built while sorting); `_compare`, which says why, runs once per
+    # neighbouring pair below
+    ordered = sorted(eligible, key=lambda e: _sort_key(e, ties))
     entries: list[RankedEntry] = []
     position = 0
     top_taken = 0
@@ -68,7 +88,7 @@ def rank(evaluations: Sequence[Evaluation], criteria_set: CriteriaSet, *, all_se
         if index == 0:
             position = 1
         else:
-            order, reason = _compare(ordered[index - 1], evaluation, ties)
+            order, reason = _compare(ordered[index - 1], evaluation, ties, zone)
             if order != 0:
                 position = index + 1
         in_top = False

@@ -22,7 +22,6 @@ these keys, which `verify` compares with the records (see RECORD_KEYS and docs/r
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -34,10 +33,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import event, func, insert, or_, select, text
+from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from spcncl_core import clock
+from spcncl_core.db.bulk import insert_rows
 from spcncl_core.db.models import AuditEntry
 from spcncl_core.errors import SpcnclError
 
@@ -100,20 +100,18 @@ def use_dev_key_unless_configured(why: str) -> bool:
     return True
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready copy: Decimals as plain strings (never exponents), dates and times as ISO text."""
+def _json_default(value: Any) -> Any:
+    """How canonical JSON writes what JSON has no type for: Decimals as plain strings (never exponents), times in
+    UTC and dates as ISO text, sets sorted."""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime):
         return clock.as_utc(value).isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_plain(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
-    return value
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def canonical(value: Any) -> str | None:
@@ -122,19 +120,19 @@ def canonical(value: Any) -> str | None:
     if value is None:
         return None
     try:
-        return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                          allow_nan=False)
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                          default=_json_default)
     except (TypeError, ValueError) as exc:
         raise SpcnclError(f"cannot write {value!r} to the audit log: {exc}") from None
 
 
-def entry_hash(key: bytes, seq: int, at: datetime, actor: str, action: str, entity: str, entity_id: str,
+def entry_hash(key: bytes, seq: int, at: datetime | str, actor: str, action: str, entity: str, entity_id: str,
                before_text: str | None, after_text: str | None, reason: str | None, prev_hash: str) -> str:
     """HMAC-SHA256 (keyed with `key`) of an entry's stored content and the previous entry's hash."""
-    payload = json.dumps([SCHEME, seq, clock.as_utc(at).isoformat(timespec="microseconds"), actor, action, entity,
-                          entity_id, before_text, after_text, reason, prev_hash],
-                         ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+    when = at if isinstance(at, str) else clock.as_utc(at).isoformat(timespec="microseconds")
+    payload = json.dumps([SCHEME, seq, when, actor, action, entity, entity_id, before_text, after_text, reason,
+                          prev_hash], ensure_ascii=False, separators=(",", ":"))
+    return hmac.digest(key, payload.encode("utf-8"), "sha256").hex()
 
 
 # ---- appending --------------------------------------------------------------------------------------------------
@@ -147,8 +145,10 @@ def _watch(session: Session) -> None:
 
     @event.listens_for(session, "after_transaction_end")
     def _forget_head(sess: Session, transaction: Any) -> None:
-        # a savepoint or transaction ended (committed or rolled back): read the head again next time
-        sess.info.pop("audit_head", None)
+        # a savepoint or the transaction ended (committed or rolled back): read the head again next time.
+        # A flush's internal subtransaction is neither, and keeps the head (one query per transaction, not entry)
+        if transaction.nested or transaction.parent is None:
+            sess.info.pop("audit_head", None)
 
     @event.listens_for(session, "before_commit")
     def _head_to_checkpoint(sess: Session) -> None:
@@ -218,19 +218,20 @@ def record_many(session: Session, actor: str, action: str, changes: Iterable[Cha
     key = audit_key()
     seq, prev = _head(session)
     at = clock.now()
+    when = at.isoformat(timespec="microseconds")
     rows = []
-    for change in changes:
-        entity, entity_id, before, after = Change(*change)
+    for entity, entity_id, before, after in changes:
         seq += 1
         before_text, after_text = canonical(before), canonical(after)
-        digest = entry_hash(key, seq, at, actor, action, entity, str(entity_id), before_text, after_text, reason,
+        digest = entry_hash(key, seq, when, actor, action, entity, str(entity_id), before_text, after_text, reason,
                             prev)
-        rows.append({"seq": seq, "at": at, "actor": actor, "action": action, "entity": entity,
-                     "entity_id": str(entity_id), "before_text": before_text, "after_text": after_text,
-                     "reason": reason, "prev_hash": prev, "hash": digest})
+        rows.append({"seq": seq, "entity": entity, "entity_id": str(entity_id), "before": before_text,
+                     "after": after_text, "prev_hash": prev, "hash": digest})
         prev = digest
     if rows:
-        session.execute(insert(AuditEntry), rows)
+        session.flush()  # entries added one by one go first
+        insert_rows(session, AuditEntry.__table__, rows,
+                    constants={"at": at, "actor": actor, "action": action, "reason": reason})
         session.info["audit_head"] = (seq, prev)
         session.info["audit_appended"] = True
     return len(rows)
@@ -402,13 +403,14 @@ def _points(points: dict[str, Decimal]) -> str:
     return "{" + ", ".join(f"{c}: {format(p.normalize(), 'f')}" for c, p in sorted(points.items())) + "}"
 
 
-def _decimal_text(value: Any) -> str | None:
+def decimal_text(value: Any) -> str | None:
+    """A number as the log records it for comparison: plain digits, no trailing zeros (70.00 → "70")."""
     return None if value is None else format(Decimal(str(value)).normalize(), "f")
 
 
 def result_json(result: Any) -> dict[str, Any]:
     """What the log records of a result (the `result` key of an entry's `after`)."""
-    return {"total": _decimal_text(result.total), "passed": bool(result.passed), "position": result.position,
+    return {"total": decimal_text(result.total), "passed": bool(result.passed), "position": result.position,
             "top": bool(result.top), "eligible": bool(result.eligible)}
 
 

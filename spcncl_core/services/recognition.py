@@ -124,7 +124,8 @@ def revoke(session: Session, actor: User, number: str, reason: str, today: date 
     dossier = session.get(Dossier, certificate.dossier_id)
     require(session, actor, "certificate.revoke", dossier.round)
     if certificate.revoked_at is not None:
-        raise LockedError(f"certificate {certificate.number} was revoked on {certificate.revoked_at:%d/%m/%Y}")
+        raise LockedError(f"certificate {certificate.number} was revoked on "
+                          f"{clock.show(certificate.revoked_at, dossier.round.jurisdiction_id)}")
     today = checks.day(today, "today") if today is not None else clock.today(dossier.round.jurisdiction_id)
     if certificate.valid_until < today or dossier.state == "expired":
         raise LockedError(f"certificate {certificate.number} expired on {certificate.valid_until:%d/%m/%Y}; an "

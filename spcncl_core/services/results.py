@@ -7,20 +7,33 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session, load_only
 
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
-from spcncl_core.db.models import Certificate, Dossier, Enterprise, Product, Result, Round, User
-from spcncl_core.engine.evaluate import Evaluation
+from spcncl_core.criteria.model import CriteriaSet
+from spcncl_core.db.bulk import insert_rows, paused_gc, update_rows
+from spcncl_core.db.models import (
+    Certificate,
+    CouncilMember,
+    Dossier,
+    Enterprise,
+    PrerequisiteCheck,
+    Product,
+    Result,
+    Round,
+    User,
+)
+from spcncl_core.dossier import Dossier as EngineDossier
+from spcncl_core.engine.evaluate import Evaluation, evaluate
 from spcncl_core.engine.ranking import rank
 from spcncl_core.numbers import round_half_up
 from spcncl_core.services import audit, checks
 from spcncl_core.services.dossiers import apply_many
 from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
-from spcncl_core.services.scoring import member_scores, round_scores
+from spcncl_core.services.scoring import member_scores
 from spcncl_core.services.screening import engine_evaluation
 
 if TYPE_CHECKING:
@@ -36,70 +49,168 @@ def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
              "explanation": c.explanation} for c in evaluation.criteria]
 
 
-def compute_results(session: Session, actor: User, catalog: Catalog, round_: Round) -> list[Result]:
+CHUNK = 1000  # dossiers evaluated per batch: a round's scores are never all in memory at once
+
+
+@dataclass(frozen=True)
+class ComputedResults:
+    """What `compute_results` did: how many results, how many passed, the Top N's dossier numbers."""
+
+    results: int
+    eligible: int
+    passed: int
+    top: tuple[str, ...]
+
+
+class _Ranked:
+    """What ranking needs of an evaluation, without its criteria (a round's evaluations stay small)."""
+
+    __slots__ = ("criteria_set", "dossier_id", "submitted_at", "eligible", "passed", "total", "subtotals")
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.criteria_set, self.dossier_id = evaluation.criteria_set, evaluation.dossier_id
+        self.submitted_at, self.eligible, self.passed = evaluation.submitted_at, True, evaluation.passed
+        self.total, self.subtotals = evaluation.total, dict(evaluation.subtotals)
+
+
+def compute_results(session: Session, actor: User, catalog: Catalog, round_: Round) -> ComputedResults:
     """Aggregate the submitted council scores of every scored dossier, rank each product group, mark the Top N
     (results phase, after scoring closed).
 
-    Dossiers with council scores become council_scored. Results record the criteria set's content hash. Each
-    dossier's result gets its own audit entry (total, pass, position, Top N)."""
+    Dossiers with council scores become council_scored. Results record the criteria set's content hash; each
+    dossier's result gets its own audit entry (total, pass, position, Top N; the previous result as `before`).
+    Dossiers and their scores are read, and results written, in batches: memory stays bounded whatever the
+    round's size.
+    """
     round_ = checks.lock_round(session, round_)
     require(session, actor, "results.compute", round_)
-    dossiers = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
-                                                          Dossier.state.in_((*SCORED, "ineligible")))
-                                    .order_by(Dossier.number)))
-    evaluations: dict[int, Evaluation] = {}
-    by_group: dict[str, list[Evaluation]] = {}
-    scores = round_scores(session, round_)
-    for dossier in dossiers:
-        if dossier.state == "ineligible":
-            continue
-        evaluation = engine_evaluation(session, catalog, dossier, scores.get(dossier.id))
-        evaluations[dossier.id] = evaluation
-        by_group.setdefault(dossier.product_group or "", []).append(evaluation)
+    with paused_gc():
+        return _compute_results(session, actor, catalog, round_)
+
+
+def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Round) -> ComputedResults:
+    checks.flush(session, "saving pending changes")
+    known = catalog.known_inputs(round_.jurisdiction_id)
+    overridden = set(session.scalars(
+        select(PrerequisiteCheck.dossier_id).join(Dossier, Dossier.id == PrerequisiteCheck.dossier_id)
+        .where(Dossier.round_id == round_.id, PrerequisiteCheck.override.is_not(None))))
+    in_round = select(Dossier.id).where(Dossier.round_id == round_.id)
+    previous = {dossier_id: {"total": audit.decimal_text(total), "passed": passed, "position": position, "top": top}
+                for dossier_id, total, passed, position, top in session.execute(
+                    select(Result.dossier_id, Result.total, Result.passed, Result.position, Result.top)
+                    .where(Result.dossier_id.in_(in_round)))}
+    session.execute(delete(Result).where(Result.dossier_id.in_(in_round))
+                    .execution_options(synchronize_session=False))
+    members: dict[int, str] = {member_id: code for member_id, code in session.execute(
+        select(CouncilMember.id, CouncilMember.code).where(CouncilMember.round_id == round_.id))}
+    sets: dict[str, CriteriaSet] = {}
+    ranked: dict[int, _Ranked] = {}
+    listed: list[tuple[int, str, str | None]] = []  # id, number, product group
+    to_move: list[int] = []
+    now = clock.now()
+    last_id = 0
+    while True:
+        batch = session.execute(
+            select(Dossier.id, Dossier.number, Dossier.state, Dossier.product_group, Dossier.inputs,
+                   Dossier.self_assessment, Dossier.submitted_at)
+            .where(Dossier.round_id == round_.id, Dossier.state.in_((*SCORED, "ineligible")), Dossier.id > last_id)
+            .order_by(Dossier.id).limit(CHUNK)).all()
+        if not batch:
+            break
+        last_id = batch[-1][0]
+        scores = _submitted_scores(session, batch[0][0], last_id, members)
+        rows = []
+        for dossier_id, number, state, group, inputs, assessment, submitted_at in batch:
+            listed.append((dossier_id, number, group))
+            if group not in sets:
+                sets[group] = criteria_set_for(session, catalog, round_, group or "")
+            cset = sets[group]
+            if state == "ineligible":
+                rows.append({"dossier_id": dossier_id, "criteria_set_id": cset.id, "content_hash": cset.content_hash,
+                             "eligible": False, "total": None, "passed": False, "result_class": None,
+                             "position": None, "top": False, "tie_break": None, "subtotals": {}, "criteria": [],
+                             "computed_at": now})
+                continue
+            if dossier_id in overridden:  # the secretariat's overrides decide eligibility: the full path
+                evaluation = engine_evaluation(session, catalog, session.get(Dossier, dossier_id),
+                                               scores.get(dossier_id))
+            else:
+                evaluation = evaluate(cset, EngineDossier(round_.jurisdiction_id, round_.year, inputs, assessment,
+                                                          number, submitted_at),
+                                      scores.get(dossier_id), known_inputs=known)
+            ranked[dossier_id] = _Ranked(evaluation)
+            if state == "preliminarily_scored" and evaluation.council_scored:
+                to_move.append(dossier_id)
+            rows.append({"dossier_id": dossier_id, "criteria_set_id": evaluation.criteria_set,
+                         "content_hash": evaluation.content_hash, "eligible": True, "total": evaluation.total,
+                         "passed": evaluation.passed, "result_class": evaluation.class_id, "position": None,
+                         "top": False, "tie_break": None,
+                         "subtotals": {g: str(v) for g, v in evaluation.subtotals.items()},
+                         "criteria": _criteria_json(evaluation), "computed_at": now})
+        insert_rows(session, Result.__table__, rows)
     places = {}
-    sets = [criteria_set_for(session, catalog, round_, group) for group in sorted(by_group)]
-    if sets and len({(s.top, s.tie_breaks) for s in sets}) == 1:
+    by_group: dict[str, list[_Ranked]] = {}
+    for dossier_id, _, group in listed:
+        if dossier_id in ranked:
+            by_group.setdefault(group or "", []).append(ranked[dossier_id])
+    ranked_sets = [sets[group] for group in sorted(by_group)]
+    if ranked_sets and len({(s.top, s.tie_breaks) for s in ranked_sets}) == 1:
         # the product groups share one ranking and one Top N (Hanoi's Top 10 is the round's)
-        for entry in rank(list(evaluations.values()), sets[0], all_sets=True):
-            places[entry.evaluation.dossier_id] = entry
+        entries = rank([e for g in sorted(by_group) for e in by_group[g]], ranked_sets[0],  # type: ignore[misc]
+                       all_sets=True)
     else:
-        for cset in sets:
-            for entry in rank(by_group[cset.product_group], cset):
-                places[entry.evaluation.dossier_id] = entry
-    previous = {r.dossier_id: r for r in session.scalars(select(Result).where(
-        Result.dossier_id.in_([d.id for d in dossiers])))}
-    before = {i: {"result": audit.result_json(r)} for i, r in previous.items()}
-    for r in previous.values():
-        session.expunge(r)
-    session.execute(delete(Result).where(Result.dossier_id.in_([d.id for d in dossiers])))
-    results = []
-    for dossier in dossiers:
-        evaluation = evaluations.get(dossier.id)
-        if evaluation is None:
-            cset = criteria_set_for(session, catalog, round_, dossier.product_group or "")
-            results.append(Result(dossier_id=dossier.id, criteria_set_id=cset.id, content_hash=cset.content_hash,
-                                  eligible=False, total=None, passed=False, subtotals={}, criteria=[]))
-            continue
-        place = places.get(dossier.number)
-        results.append(Result(
-            dossier_id=dossier.id, criteria_set_id=evaluation.criteria_set, content_hash=evaluation.content_hash,
-            eligible=True, total=evaluation.total, passed=evaluation.passed, result_class=evaluation.class_id,
-            position=place.position if place else None, top=bool(place and place.top),
-            tie_break=place.tie_break if place else None,
-            subtotals={g: str(v) for g, v in evaluation.subtotals.items()}, criteria=_criteria_json(evaluation)))
-    apply_many(session, actor, [d for d in dossiers if d.state == "preliminarily_scored"
-                                and evaluations[d.id].council_scored], "council_scored", reason="results computed")
-    session.add_all(results)
-    checks.flush(session, f"storing the results of the {round_.year} round")
+        entries = [entry for cset in ranked_sets for entry in rank(by_group[cset.product_group],  # type: ignore
+                                                                   cset)]
+    for entry in entries:
+        places[entry.evaluation.dossier_id] = entry
+    update_rows(session, Result.__table__, "dossier_id", [
+        {"dossier_id": dossier_id, "position": place.position, "top": place.top, "tie_break": place.tie_break}
+        for dossier_id, number, _ in listed if (place := places.get(number)) is not None])
+    logged = []
+    for dossier_id, number, _ in listed:
+        item, place = ranked.get(dossier_id), places.get(number)
+        before = previous.get(dossier_id)
+        logged.append(("dossier", number, None if before is None else {"result": before}, {"result": {
+            "total": None if item is None else audit.decimal_text(item.total),
+            "passed": bool(item and item.passed), "position": place.position if place else None,
+            "top": bool(place and place.top), "eligible": item is not None}}))
+    moving = []
+    for chunk in range(0, len(to_move), CHUNK):
+        moving += session.scalars(select(Dossier).options(load_only(Dossier.id, Dossier.number, Dossier.state,
+                                                                    Dossier.version))
+                                  .where(Dossier.id.in_(to_move[chunk:chunk + CHUNK])))
+    apply_many(session, actor, moving, "council_scored", reason="results computed")
     name = actor_name(actor)
-    numbers = {d.id: d.number for d in dossiers}
-    audit.record_many(session, name, "result.computed",
-                      (("dossier", numbers[r.dossier_id], before.get(r.dossier_id), {"result": audit.result_json(r)})
-                       for r in results))
+    audit.record_many(session, name, "result.computed", logged)
+    top = tuple(sorted(n for n, place in places.items() if place.top))
+    passed = sum(item.passed for item in ranked.values())
     audit.record(session, name, "results.computed", "round", round_.id,
-                 after={"dossiers": len(results), "passed": sum(r.passed for r in results),
-                        "top": sorted(d.number for d in dossiers if places.get(d.number) and places[d.number].top)})
-    return results
+                 after={"dossiers": len(listed), "passed": passed, "top": list(top)})
+    for dossier in moving:
+        session.expire(dossier)
+    return ComputedResults(len(listed), len(ranked), passed, top)
+
+
+def _submitted_scores(session: Session, first_id: int, last_id: int,
+                      members: dict[int, str]) -> dict[int, dict[str, dict[str, Decimal]]]:
+    """Submitted scores of the dossiers whose ids lie in [first_id, last_id]: dossier → member → criterion.
+
+    Read without the ORM's row processing: a national round has close to a million scores."""
+    out: dict[int, dict[str, dict[str, Decimal]]] = {}
+    rows = session.execute(_SCORES, {"first": first_id, "last": last_id, "voting": True}).all()
+    for dossier_id, member_id, criterion_id, points in rows:
+        out.setdefault(dossier_id, {}).setdefault(members[member_id], {})[criterion_id] = (
+            points if isinstance(points, Decimal) else Decimal(points))
+    return out
+
+
+# the scores that count (scoring._counted_entries): submitted forms of voting members without a declared conflict
+_SCORES = text("SELECT f.dossier_id, f.member_id, e.criterion_id, e.points FROM scoring_form f "
+               "JOIN scoring_entry e ON e.form_id = f.id "
+               "JOIN council_member m ON m.id = f.member_id "
+               "LEFT JOIN conflict c ON c.member_id = f.member_id AND c.dossier_id = f.dossier_id "
+               "WHERE f.dossier_id BETWEEN :first AND :last AND f.submitted_at IS NOT NULL "
+               "AND m.voting = :voting AND c.member_id IS NULL")
 
 
 def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result]]:

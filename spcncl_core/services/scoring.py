@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
+from spcncl_core.db.bulk import insert_rows, insert_rows_returning_ids, paused_gc
 from spcncl_core.db.models import (
     Assignment,
     Conflict,
@@ -392,6 +393,21 @@ def round_scores(session: Session, round_: Round) -> dict[int, dict[str, dict[st
     return out
 
 
+class _MemberRow(NamedTuple):
+    id: int
+    code: str
+    name: str
+    voting: bool
+    username: str | None
+
+
+class _DossierRow(NamedTuple):
+    id: int
+    number: str
+    state: str
+    product_group: str | None
+
+
 def import_scores(session: Session, actor: User, catalog: Catalog, round_: Round,
                   rows: Iterable[tuple[str, str, str, Any]]) -> int:
     """Import submitted scoring forms in bulk, entered by the secretariat on the members' behalf: rows of (member
@@ -403,8 +419,18 @@ def import_scores(session: Session, actor: User, catalog: Catalog, round_: Round
     Each form gets its own audit entry, naming the member and the secretariat who entered it. Returns the number of
     forms written."""
     require(session, actor, "scores.import", round_)
-    members = {m.code: m for m in session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id))}
-    dossier_rows = {d.number: d for d in session.scalars(select(Dossier).where(Dossier.round_id == round_.id))}
+    with paused_gc():
+        return _import_scores(session, actor, catalog, round_, rows)
+
+
+def _import_scores(session: Session, actor: User, catalog: Catalog, round_: Round,
+                   rows: Iterable[tuple[str, str, str, Any]]) -> int:
+    # plain rows, not ORM objects: a national round's import checks close to a million scores
+    members = {m.code: _MemberRow(m.id, m.code, m.name, m.voting, m.username) for m in session.scalars(
+        select(CouncilMember).where(CouncilMember.round_id == round_.id))}
+    dossier_rows = {number: _DossierRow(id_, number, state, group) for id_, number, state, group in session.execute(
+        select(Dossier.id, Dossier.number, Dossier.state, Dossier.product_group)
+        .where(Dossier.round_id == round_.id))}
     members_by_id = {m.id: m for m in members.values()}
     dossiers_by_id = {d.id: d for d in dossier_rows.values()}
     assignments: dict[tuple[str, int], set[str]] = {}
@@ -477,19 +503,19 @@ def import_scores(session: Session, actor: User, catalog: Catalog, round_: Round
     if not forms:
         return 0
     now = utcnow()
-    # bulk inserts: a round's forms arrive by the thousand from the Excel workbooks
+    # bulk writes: a round's forms arrive by the thousand from the Excel workbooks
     with checks.translated("importing scoring forms"):
-        form_ids = list(session.scalars(
-            insert(ScoringForm).returning(ScoringForm.id, sort_by_parameter_order=True),
-            [{"member_id": m, "dossier_id": d, "submitted_at": now, "version": 1} for m, d in forms]))
-        entries = [{"form_id": form_id, "criterion_id": c, "points": p}
-                   for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()]
-        if entries:
-            session.execute(insert(ScoringEntry), entries)
+        form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
+            {"member_id": m, "dossier_id": d} for m, d in forms], natural_key=("member_id", "dossier_id"),
+            constants={"submitted_at": now, "version": 1})
+        insert_rows(session, ScoringEntry.__table__, [
+            {"form_id": form_id, "criterion_id": c, "points": p}
+            for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()])
     name = actor_name(actor)
     audit.record_many(session, name, "form.submitted",
                       (("dossier", dossiers_by_id[d].number, None,
-                        {"member": members_by_id[m].code, "points": points, "submitted": True, "entered_by": name,
+                        {"member": members_by_id[m].code, "points": {c: format(p, "f") for c, p in points.items()},
+                         "submitted": True, "entered_by": name,
                          "on_behalf_of": members_by_id[m].username or members_by_id[m].code})
                        for (m, d), points in forms.items()))
     return len(form_ids)

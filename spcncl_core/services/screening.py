@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
-from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck, User
+from spcncl_core.db.bulk import insert_rows, paused_gc
+from spcncl_core.db.models import Dossier, PreliminaryScore, PrerequisiteCheck, Round, User
 from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.engine.evaluate import Evaluation, evaluate
-from spcncl_core.errors import IllegalTransitionError, NotFoundError, RecordError
+from spcncl_core.errors import IllegalTransitionError, NotFoundError, RecordError, StaleEditError
 from spcncl_core.services import audit, checks
 from spcncl_core.services.dossiers import apply_move, check_transition
 from spcncl_core.services.policy import actor_name, require
@@ -105,3 +108,58 @@ def preliminary_scores(session: Session, actor: User, catalog: Catalog, dossier:
     apply_move(session, actor, dossier, "preliminarily_scored",
                reason="preliminary " + ", ".join(f"{c.id} {c.preliminary}" for c in evaluation.criteria))
     return evaluation
+
+
+def screen_round(session: Session, actor: User, catalog: Catalog, round_: Round, preliminary: bool = True
+                 ) -> tuple[int, int]:
+    """Screen every submitted dossier of a round at once, as `screen` screens one, and (with `preliminary`) give
+    the eligible ones their preliminary scores as `preliminary_scores` does: one evaluation per dossier, rows
+    written in bulk, one audit entry per dossier and state. Returns (eligible, ineligible)."""
+    require(session, actor, "dossier.screen", round_)
+    if preliminary:
+        require(session, actor, "dossier.preliminary_score", round_)
+    with paused_gc():
+        return _screen_round(session, actor_name(actor), catalog, round_, preliminary)
+
+
+def _screen_round(session: Session, actor: str, catalog: Catalog, round_: Round, preliminary: bool
+                  ) -> tuple[int, int]:
+    submitted = list(session.scalars(select(Dossier).where(Dossier.round_id == round_.id,
+                                                           Dossier.state == "submitted").order_by(Dossier.number)))
+    check_rows, scores, moves = [], [], []
+    outcome: dict[int, str] = {}
+    for dossier in submitted:
+        evaluation = engine_evaluation(session, catalog, dossier)
+        check_rows += [{"dossier_id": dossier.id, "prerequisite_id": p.id, "computed": p.passed, "message": p.message}
+                   for p in evaluation.prerequisites]
+        if evaluation.eligible:
+            outcome[dossier.id] = "preliminarily_scored" if preliminary else "eligible"
+            moves.append(("dossier", dossier.number, {"state": "submitted"}, {"state": "eligible"}))
+            if preliminary:
+                scores += [{"dossier_id": dossier.id, "criterion_id": c.id, "points": c.preliminary,
+                            "explanation": c.explanation} for c in evaluation.criteria]
+                moves.append(("dossier", dossier.number, {"state": "eligible"}, {"state": "preliminarily_scored"}))
+        else:
+            outcome[dossier.id] = "ineligible"
+            moves.append(("dossier", dossier.number, {"state": "submitted"},
+                          {"state": "ineligible", "failed": "; ".join(f"{p.id}: {p.message}" for p in
+                                                                      evaluation.failed_prerequisites())}))
+    checks.flush(session, f"screening the {round_.year} round")
+    insert_rows(session, PrerequisiteCheck.__table__, check_rows)
+    insert_rows(session, PreliminaryScore.__table__, scores)
+    table = Dossier.__table__
+    if submitted:
+        changed = session.connection().execute(
+            update(table).where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version")),
+            [{"_id": d.id, "_version": d.version, "state": outcome[d.id], "version": d.version + 1}
+             for d in submitted]).rowcount
+        if changed != len(submitted):
+            raise StaleEditError(f"{len(submitted) - changed} dossiers of the {round_.year} round were changed "
+                                 "elsewhere while they were screened; roll back and screen again")
+    for dossier in submitted:
+        set_committed_value(dossier, "state", outcome[dossier.id])
+        set_committed_value(dossier, "version", dossier.version + 1)
+        session.expire(dossier, ["checks", "preliminary"])
+    audit.record_many(session, actor, "dossier.state", moves)
+    eligible = sum(1 for state in outcome.values() if state != "ineligible")
+    return eligible, len(outcome) - eligible

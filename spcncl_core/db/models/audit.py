@@ -31,7 +31,7 @@ class AuditEntry(Base):
     after_text: Mapped[str | None] = mapped_column("after", Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(String(2000))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))  # no unique index: the chain, not the index, guards it
 
     @property
     def before(self) -> Any:

@@ -67,7 +67,7 @@ class ScoringForm(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("council_member.id"))
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"))
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0004"  # re-linked after the back office's 0004 (both were made from 0003)
 branch_labels = None
 depends_on = None
 
