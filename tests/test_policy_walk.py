@@ -198,7 +198,33 @@ def test_every_service_answers_every_role_as_the_policy_says(session: Any, catal
                     wrong.append(f"{phase} {role} {action}: the table says {verdict.reason!r}; got {outcome!r}")
                 elif written:
                     wrong.append(f"{phase} {role} {action}: refused but wrote {written} audit entries")
+    for action, call in _bulk_calls(session, catalog, context).items():  # bulk services: the same answers
+        for role, username in ROLE_USERS.items():
+            actor = _user(session, username) if username else None
+            verdict = policy.may(actor, action, context["round"])
+            savepoint = session.begin_nested()
+            try:
+                call(actor)
+                outcome = None
+            except Exception as exc:  # noqa: BLE001 - classified below
+                outcome = exc
+            savepoint.rollback()
+            session.expire_all()
+            if verdict and outcome is not None and _is_policy_refusal(outcome):
+                wrong.append(f"{phase} {role} bulk {action}: allowed by the table, refused: {outcome}")
+            expected = PhaseError if verdict.kind == "phase" else PermissionDeniedError
+            if not verdict and not isinstance(outcome, expected):
+                wrong.append(f"{phase} {role} bulk {action}: the table says {verdict.reason!r}; got {outcome!r}")
     assert not wrong, "\n".join(wrong)
+
+
+def _bulk_calls(session: Any, catalog: Catalog, c: dict[str, Any]) -> dict[str, Callable[[Any], object]]:
+    """Bulk services, by the policy action that decides them."""
+    from spcncl_core.services import registration
+
+    entry = registration.Entry("0108888888", "Công ty nhập khẩu", "Sản phẩm nhập khẩu", dict(c["template"].inputs))
+    return {"dossier.register": lambda a: registration.register_many(session, a, catalog, c["round"], [entry],
+                                                                     submit=False)}
 
 
 WALKED = {
@@ -210,9 +236,10 @@ WALKED = {
     "scoring.close_scoring", "results.compute_results", "publication.publish", "publication.submit_comment",
     "publication.request_explanation", "publication.record_explanation", "publication.resolve_comment",
     "scoring.reopen_scoring", "publication.close_comments", "recognition.decide", "recognition.expire",
-    "recognition.revoke",
+    "recognition.revoke", "registration.register_many",
 }
 STEPS_OF_SERVICES = {"dossiers.apply_move", "dossiers.apply_many", "rounds.set_phase"}  # called after a check
+ASKING_ONLY = {"registration.authorize"}  # asks the policy, writes nothing
 
 
 def test_every_write_service_takes_the_actor_second_and_is_walked() -> None:
@@ -235,4 +262,4 @@ def test_every_write_service_takes_the_actor_second_and_is_walked() -> None:
             if "actor" in parameters:
                 assert parameters[:2] == ["session", "actor"], f"{info.name}.{name}{parameters}"
                 found.add(f"{info.name}.{name}")
-    assert found - STEPS_OF_SERVICES == WALKED
+    assert found - STEPS_OF_SERVICES - ASKING_ONLY == WALKED
