@@ -30,10 +30,10 @@ from spcncl_core.services import (
     policy,
     publication,
     recognition,
+    registration,
     results,
     rounds,
     scoring,
-    registration,
     screening,
     users,
 )

@@ -5,8 +5,8 @@ The policy is asked as the single-record services ask it (`enterprise.save`, `pr
 every problem reported at once (`entries[i].field`): the texts against their columns, the same product twice, a
 dossier number taken, a product registered already and past screening, and each dossier's inputs and
 self-assessment against the criteria set its product group is scored on (what `dossiers.submit` checks). New
-enterprises, products and dossiers are inserted in bulk: one audit entry per dossier (registered, with the state it
-got: submitted or draft) and one listing the new enterprises and one the new products (entity: the round); a
+enterprises, products and dossiers are inserted in bulk: one audit entry per record (each enterprise and product
+created; each dossier registered, with the state it got: submitted or draft); a
 product registered already (a draft, or submitted and not yet screened) is updated through `dossiers.move`,
 `dossiers.update` and `dossiers.submit`, with their audit entries.
 """
@@ -205,8 +205,9 @@ def register_many(session: Session, actor: User, catalog: Catalog, round_: Round
             ids = list(session.scalars(insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
                                        rows))
         enterprise_ids.update(zip(fresh_enterprises, ids))
-        audit.record(session, name, "enterprises.created", "round", round_.id,
-                     after={"enterprises": {code: fields for code, fields in fresh_enterprises.items()}})
+        audit.record_many(session, name, "enterprise.created",
+                          (("enterprise", code, None, fields) for code, fields in fresh_enterprises.items()),
+                          reason=f"registered in the {round_.year} round (import)")
     product_ids = {key: p.id for key, p in products.items()}
     fresh_products: dict[tuple[int, str], dict[str, Any]] = {}
     for i in new:
@@ -220,9 +221,11 @@ def register_many(session: Session, actor: User, catalog: Catalog, round_: Round
             ids = list(session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True),
                                        [{k: v for k, v in p.items() if k != "code"} for p in fresh_products.values()]))
         product_ids.update(zip(fresh_products, ids))
-        audit.record(session, name, "products.created", "round", round_.id,
-                     after={"products": [[product_id, fields["code"], fields["name"], fields["sector"]]
-                                         for product_id, fields in zip(ids, fresh_products.values())]})
+        audit.record_many(session, name, "product.created",
+                          (("product", product_id, None, {"enterprise": fields["code"], "name": fields["name"],
+                                                          "sector": fields["sector"]})
+                           for product_id, fields in zip(ids, fresh_products.values())),
+                          reason=f"registered in the {round_.year} round (import)")
     numbers = next_numbers(session, round_)
     when = submitted_at or utcnow()
     rows = []
