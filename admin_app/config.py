@@ -6,7 +6,20 @@ import os
 import secrets
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from spcncl_core.db.base import database_url
+
+
+def absolute_sqlite(url: str) -> str:
+    """A relative SQLite path made absolute from the working directory, as the command line reads it
+    (Flask-SQLAlchemy would otherwise open a different, empty file under the app's instance folder)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    if os.path.isabs(parsed.database) or parsed.database.startswith("file:"):
+        return url
+    return parsed.set(database=os.path.abspath(parsed.database)).render_as_string(hide_password=False)
 
 
 def from_environment() -> dict[str, Any]:
@@ -19,7 +32,7 @@ def from_environment() -> dict[str, Any]:
     secure = os.environ.get("SPCNCL_INSECURE_COOKIES", "") not in ("1", "true", "yes")
     return {
         "SECRET_KEY": secret or secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "SQLALCHEMY_DATABASE_URI": absolute_sqlite(database_url()),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # cookies only over HTTPS in production; `make run` on http://127.0.0.1 sets SPCNCL_INSECURE_COOKIES=1
         "SESSION_COOKIE_SECURE": secure,

@@ -105,6 +105,11 @@ def fmt_number(value: Any, places: int | None = None) -> str:
     return format_decimal(number, format=pattern, locale=str(get_locale() or "vi"))
 
 
+def fmt_plain(value: Any) -> Any:
+    """A stored decimal as an HTML number field wants it: 7.5, not 7.5000 (no grouping, a dot)."""
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else value
+
+
 def fmt_brief(value: Any, limit: int = 160) -> str:
     """An audit entry's value in one short line: a mapping as `key: value; …`."""
     if value is None:
@@ -132,5 +137,6 @@ def init_app(app: Flask) -> None:
     if not isinstance(babel.__dict__.get("domain_instance"), PoDomain):
         babel.__dict__["domain_instance"] = PoDomain()
     _patch_flask_admin()
-    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief)
+    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief,
+                                 plain=fmt_plain)
     Locale.parse("vi")  # fail at start-up, not on the first request, if Babel lacks the locale data

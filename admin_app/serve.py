@@ -16,14 +16,20 @@ from sqlalchemy import func, select
 from spcncl_core.db.base import database_url, make_engine, make_session_factory
 from spcncl_core.db.migrate import upgrade
 from spcncl_core.db.models import Round, User
+from spcncl_core.demo import is_demo_database
 
 
 def ensure_demo(url: str) -> None:
     """Migrate, and load the demo (`spcncl demo`, plus a 2025 round open for council scoring) when no round exists."""
+    from spcncl_core.services import audit
+
     engine = make_engine(url)
     upgrade(engine)
     with make_session_factory(engine)() as session:
         empty = not session.scalar(select(func.count()).select_from(Round))
+        demo = is_demo_database(session)
+    if empty or demo:  # the demo database, or a new one that becomes it: the public development audit key
+        audit.use_dev_key_unless_configured("make run")
     if empty:
         exe = shutil.which("spcncl", path=os.path.dirname(sys.executable)) or "spcncl"
         subprocess.run([exe, "demo", "--database-url", url], check=True)

@@ -290,6 +290,8 @@ def test_a_member_scores_and_submits_only_their_own_forms(engine: Any, session: 
     session.expire_all()
     form = session.get(ScoringForm, form.id)
     assert {e.points for e in form.entries} == {Decimal("1.5")}
+    saved = client.get(f"/admin/scoring/{member.id}/{dossier.id}").get_data(as_text=True)
+    assert 'value="1.5"' in saved and "1.5000" not in saved  # a number field shows 1.5, not the stored scale
     # out of range refused
     html = client.post(f"/admin/scoring/{member.id}/{dossier.id}",
                        data={**data, "version": form.version, f"points_{fields[0]}": "99"}).get_data(as_text=True)
@@ -461,3 +463,25 @@ def test_workbooks_download_and_a_checked_upload_saves_nothing(engine: Any, sess
     client.post(f"/admin/workbooks/{fresh.id}/upload/bulk", data={
         "csrf_token": csrf, "workbook": (sheet.open("rb"), "bulk.xlsx")}, content_type="multipart/form-data")
     assert session.scalar(select(Dossier).where(Dossier.number == "HN-2025-7777")) is not None
+
+
+def test_the_council_page_reports_assignment_gaps_not_forms_still_to_submit(engine: Any, session: Any,
+                                                                             catalog: Any) -> None:
+    """Found by a user test: with every criterion assigned but no form submitted yet, the page said hundreds of
+    criteria had no assigned scorer."""
+    demo = build(session, catalog, "scoring")
+    page = client_for(engine, catalog, "secretariat").get(f"/admin/council/{demo.round.id}").get_data(as_text=True)
+    assert 'class="alert alert-success" id="coverage"' in page
+
+
+def test_a_relative_sqlite_url_is_the_file_the_command_line_uses(tmp_path: Any, monkeypatch: Any) -> None:
+    """Found by a user test: Flask-SQLAlchemy opened instance/spcncl.sqlite (empty) while `spcncl demo` had built
+    ./spcncl.sqlite, so signing in failed with "no such table"."""
+    from spcncl_admin.config import absolute_sqlite, from_environment
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SPCNCL_DATABASE_URL", "sqlite:///spcncl.sqlite")
+    assert from_environment()["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'spcncl.sqlite'}"
+    assert absolute_sqlite("sqlite:////srv/x.sqlite") == "sqlite:////srv/x.sqlite"
+    assert absolute_sqlite("sqlite://") == "sqlite://"
+    assert absolute_sqlite("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"

@@ -42,7 +42,7 @@ class CouncilView(StaffView):
                                        .join(CouncilMember, CouncilMember.id == Conflict.member_id)
                                        .join(Dossier, Dossier.id == Conflict.dossier_id)
                                        .where(Dossier.round_id == round_id).order_by(Dossier.number)).all()
-        gaps = scoring.coverage_gaps(db.session(), catalog(), round_)
+        gaps = scoring.assignment_gaps(db.session(), catalog(), round_)  # the matrix: who may score what
         return self.render("spcncl/council.html", round_=round_, members=members, assigned=assigned, sets=sets,
                            conflicts=conflicts, gaps=gaps, allowed=allowed, lang=str(get_locale() or "vi"))
 
