@@ -136,7 +136,9 @@ class Catalog:
                                  f"classified this dossier; give the criteria set with --set: {candidates}")
 
     def select(self, dossier: Dossier) -> CriteriaSet:
-        """The criteria set that applies to a dossier, by jurisdiction, year and product group."""
+        """The criteria set that applies to a dossier, by jurisdiction, year and product group; a year outside the
+        programme's horizon is a DossierError."""
+        _check_year(dossier.year)
         if not self.sets_for(dossier.jurisdiction):
             raise NoCriteriaSetError(f"no criteria set for jurisdiction '{dossier.jurisdiction}'"
                                      f"{did_you_mean(dossier.jurisdiction, self.jurisdictions())}; installed: "
@@ -158,9 +160,7 @@ class Catalog:
     def evaluate(self, dossier: Dossier, set_id: str | None = None,
                  scores: Mapping[str, Mapping[str, Any]] | None = None) -> Evaluation:
         """Evaluate a dossier with the set it names or the one that applies; announce it to the plugins."""
-        problem = year_problem(dossier.year)
-        if problem:
-            raise DossierError([Problem("year", problem)])
+        _check_year(dossier.year)
         criteria_set = self.get(set_id) if set_id else self.select(dossier)
         problems = []
         if criteria_set.jurisdiction != dossier.jurisdiction:
@@ -172,7 +172,9 @@ class Catalog:
         if problems:
             raise DossierError(problems)
         evaluation = evaluate(criteria_set, dossier, scores, known_inputs=self.known_inputs(dossier.jurisdiction))
-        self.announce("dossier_evaluated", dossier=dossier, evaluation=ReadOnlyEvaluation.of(evaluation))
+        frozen = replace(dossier, inputs=MappingProxyType(dict(dossier.inputs)),
+                         self_assessment=MappingProxyType(dict(dossier.self_assessment)))
+        self.announce("dossier_evaluated", dossier=frozen, evaluation=ReadOnlyEvaluation.of(evaluation))
         return evaluation
 
     def announce(self, event: str, **kwargs: Any) -> None:
@@ -192,6 +194,12 @@ class Catalog:
             out.append(PluginInfo(name, self.pm.origins.get(name, "registered directly"),
                                   tuple(sorted(c.name for c in callers)), sets))
         return out
+
+
+def _check_year(year: object) -> None:
+    problem = year_problem(year)
+    if problem:
+        raise DossierError([Problem("year", problem)])
 
 
 class ReadOnlyEvaluation(Evaluation):

@@ -84,7 +84,7 @@ def cmd_criteria_list(catalog: Catalog, args: argparse.Namespace) -> int:
         _print_json([_set_summary(s, catalog) for s in sets])
         return EXIT_OK
     print(table(["id", "jurisdiction", "years", "group", "pass", "top", "criteria", "provenance", "plugin"],
-                [[s.id, s.jurisdiction, s.years_label, s.product_group, str(s.pass_rule), s.top or "",
+                [[s.id, s.jurisdiction, s.years_label, s.product_group, _pass_text(s), s.top or "",
                   len(s.criteria), s.provenance, catalog.owner(s.id)] for s in sets], right=(5, 6)))
     return EXIT_OK
 

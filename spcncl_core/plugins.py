@@ -82,7 +82,7 @@ def get_plugin_manager(*, entry_points_too: bool = True, block: Iterable[str] = 
     except pluggy.PluginValidationError as exc:
         name = pm.get_name(exc.plugin) or repr(exc.plugin)
         raise PluginError(f"plugin '{name}' implements an unknown hook: {exc}; check the hook's spelling against "
-                          "docs/plugins.md") from exc
+                          f"docs/plugins.md, or block it with {BLOCK_ENV}={name}") from exc
     return pm
 
 
@@ -90,9 +90,11 @@ def _register(pm: PluginManager, plugin: object, name: str, origin: str) -> None
     try:
         pm.register(plugin, name=name)
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin '{name}' ({origin}) is invalid: {exc}") from exc
+        raise PluginError(f"plugin '{name}' ({origin}) is invalid: {exc}; fix it, or block it with "
+                          f"{BLOCK_ENV}={name}") from exc
     except ValueError as exc:
-        raise PluginError(f"plugin '{name}' ({origin}) cannot be registered: {exc}") from exc
+        raise PluginError(f"plugin '{name}' ({origin}) cannot be registered: {exc}; block one of the plugins with "
+                          f"{BLOCK_ENV}={name} or rename it") from exc
     pm.origins[name] = origin
 
 

@@ -15,8 +15,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import yaml
-
 from spcncl_core.engine.aggregation import COVERAGES, AggregateFn, Aggregation, adapt
 from spcncl_core.engine.functions import DerivedFunction
 from spcncl_core.engine.prerequisites import PrerequisiteCheck
@@ -218,6 +216,12 @@ class CriteriaSetRegistry(_Owned):
 
         self._entries.sort(key=lambda e: order.get(plugin(e), len(order)))
 
+    def _refused(self, exc: InputFileError, plugin: str, unread: bool = False) -> None:
+        # a plugin's file is named with its plugin, so that the message says whom to ask
+        prefix = "" if plugin.startswith("(") else f"plugin '{plugin}': "
+        self._problems.extend(Problem(prefix + p.where, p.message) for p in exc.problems)
+        self._read_problems += unread
+
     def _parse_pending(self) -> None:
         for i, entry in enumerate(self._entries):
             if isinstance(entry, CriteriaSetSource):
@@ -226,8 +230,7 @@ class CriteriaSetRegistry(_Owned):
             try:
                 document = parse_yaml(decode_text(data, label), label)
             except InputFileError as exc:
-                prefix = "" if plugin.startswith("(") else f"plugin '{plugin}': "
-                self._problems.extend(Problem(prefix + p.where, p.message) for p in exc.problems)
+                self._refused(exc, plugin)
                 document = None
             self._entries[i] = CriteriaSetSource(document, label, plugin, digest)
         self._entries = [e for e in self._entries if not (isinstance(e, CriteriaSetSource) and e.document is None)]
@@ -239,10 +242,7 @@ class CriteriaSetRegistry(_Owned):
         try:
             data = read_bytes(path, label=name)
         except InputFileError as exc:
-            plugin = self._plugin
-            prefix = "" if plugin.startswith("(") else f"plugin '{plugin}': "
-            self._problems.extend(Problem(prefix + p.where, p.message) for p in exc.problems)
-            self._read_problems += 1
+            self._refused(exc, self._plugin, unread=True)
             return
         self._entries.append((data, name, self._plugin, hashlib.sha256(data).hexdigest()))
 
@@ -257,10 +257,7 @@ class CriteriaSetRegistry(_Owned):
         try:
             check_structure(document, source)
         except InputFileError as exc:
-            plugin = self._plugin
-            prefix = "" if plugin.startswith("(") else f"plugin '{plugin}': "
-            self._problems.extend(Problem(prefix + p.where, p.message) for p in exc.problems)
-            self._read_problems += 1
+            self._refused(exc, self._plugin, unread=True)
             return
         try:
             canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from spcncl_core import Catalog
 from spcncl_core.db.base import make_session_factory
-from spcncl_core.db.models import CouncilMember, Dossier, ScoringForm, User
+from spcncl_core.db.models import CouncilMember, Dossier, ScoringForm
 from spcncl_core.demo import build_round
 from spcncl_core.errors import SpcnclError
 from spcncl_core.services import audit, scoring
@@ -53,11 +53,10 @@ def test_concurrent_scoring_loses_nothing_and_raises_nothing_raw(session: Any, c
                     return
                 try:
                     member, dossier = own.get(CouncilMember, member_id), own.get(Dossier, dossier_id)
-                    user = own.get(User, member.user_id)  # a member scores as their own account
-                    form = scoring.form_for(own, user, catalog, member, dossier)
+                    form = scoring.form_for(own, member.user, catalog, member, dossier)
                     points = {c: Decimal("1") for c in scoring.assigned_criteria(own, catalog, member, dossier)}
-                    scoring.save_scores(own, user, catalog, member, dossier, points, form.version)
-                    scoring.submit_form(own, user, catalog, member, dossier)
+                    scoring.save_scores(own, member.user, catalog, member, dossier, points, form.version)
+                    scoring.submit_form(own, member.user, catalog, member, dossier)
                     own.commit()
                     done.append((member_id, dossier_id))
                 except SpcnclError as exc:  # the project's own errors are answers, not failures of the lock
@@ -79,7 +78,7 @@ def test_concurrent_scoring_loses_nothing_and_raises_nothing_raw(session: Any, c
         forms = check.scalar(select(func.count()).select_from(ScoringForm)
                              .where(ScoringForm.submitted_at.is_not(None)))
         assert forms == len(done)
-        # each form: one entry when opened, one when saved, one when submitted
+        # one entry per change: the form opened, its points saved, the form submitted
         assert audit.count(check) == entries_before + 3 * len(done)
         report = audit.verify(check)
         assert report.ok, report.problems

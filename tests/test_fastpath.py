@@ -190,3 +190,53 @@ def test_council_fast_path_equals_checking_path(catalog: Catalog, set_id: str) -
         assert got == expected
         used += 1
     assert used > 300
+
+
+def test_a_kind_carries_its_generator_beside_its_checking_code() -> None:
+    from spcncl_core.engine.codegen import generates
+    from spcncl_core.engine.rules import BUILTIN_RULE_KINDS, Bands
+
+    assert {k.name for k in BUILTIN_RULE_KINDS if generates(k)} == {"bands", "choice", "items", "parts"}
+
+    class OwnCompile(Bands):  # changes the scoring, not the generator: never generated
+        def compile(self, rule: Any) -> Any:
+            return super().compile(rule)
+
+    class Both(OwnCompile):  # writes both: its own generator is trusted
+        def parse(self, params: Any, path: str, ctx: Any) -> Any:
+            return super().parse(params, path, ctx)
+
+        def compile(self, rule: Any) -> Any:
+            return super().compile(rule)
+
+        def generate(self, rule: Any, gen: Any) -> Any:
+            return Bands.generate(self, rule, gen)
+
+    assert not generates(OwnCompile()) and generates(Both())
+
+
+def test_council_fast_path_takes_decimal_scores_as_the_database_gives_them(catalog: Catalog) -> None:
+    from decimal import Decimal
+
+    cset = catalog.get("hanoi-2023-standard")
+    fast = cset.compiled.fast_path()
+    rng = random.Random(7)
+    used = 0
+    for _ in range(100):
+        inputs = random_inputs(rng, False)
+        scores = {m: {c: Decimal(str(p)) for c, p in given.items()}
+                  for m, given in random_council(rng, list(cset.criteria)).items()}
+        dossier = Dossier("hanoi", 2023, inputs)
+        try:
+            expected = evaluate_checked(cset, dossier, scores, known_inputs=catalog.known_inputs("hanoi"))
+        except DossierError:
+            continue
+        try:
+            got = fast.council(inputs, scores, None, None)
+        except (Irregular, ValueError):  # ineligible or an undefined indicator: the checking path decides
+            continue
+        assert got == expected
+        used += 1
+    assert used > 50
+    with pytest.raises(Irregular):
+        fast.council(random_inputs(random.Random(8), False), {"m": {"KT1": Decimal("7.25")}}, None, None)

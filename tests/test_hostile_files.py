@@ -99,6 +99,14 @@ def test_200000_unknown_keys_are_reported_quickly_and_briefly(tmp_path: Path) ->
     assert run.lines[-1] == "error: … and 199500 more problems"
 
 
+def test_200000_council_members_and_assessed_criteria_are_reported_quickly(tmp_path: Path) -> None:
+    path = dossier(tmp_path, council_scores={f"m{i}": {"KT9": 1} for i in range(100_000)},
+                   self_assessment={f"X{i}": 1 for i in range(100_000)})
+    run = spcncl("evaluate", str(path))
+    bad_input(run, "self_assessment.X0: unknown criterion in hanoi-2023-standard")
+    assert run.lines[-1].startswith("error: … and ")
+
+
 def test_a_megabyte_key_and_value_are_quoted_briefly(tmp_path: Path) -> None:
     path = dossier(tmp_path, inputs={"k" * 1_000_000: 1, "product_revenue": "9" * 1_000_000})
     run = spcncl("evaluate", str(path))

@@ -279,3 +279,50 @@ def test_set_selection_is_explicit(pm: Any, register: Any) -> None:
     assert str(info.value) == ("two 2025 has product groups crafts, standard and no plugin classified this dossier; "
                                "give the criteria set with --set: two-crafts (crafts), two-standard (standard)")
     assert catalog.evaluate(Dossier("two", 2025, {}, {"C1": 1, "C2": 1, "C3": 1}), "two-crafts").total == 3
+
+
+def test_criteria_show_lists_the_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["criteria", "show", "ocop-2024"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line and line.split()[0] in (
+        "revenue", "producer_form", "local_material_share", "revenue_growth")}
+    assert lines["revenue"].split() == ["revenue", "number", "triệu", "đồng", "0–", "Doanh", "thu", "năm", "N-1"]
+    assert "cooperative, enterprise, household" in lines["producer_form"]
+    assert "0–100" in lines["local_material_share"]
+    assert "cagr(revenue_prev, revenue, 1)" in lines["revenue_growth"]
+    assert main(["criteria", "show", "ocop-2024", "--json"]) == 0
+    inputs = {i["id"]: i for i in json.loads(capsys.readouterr().out)["inputs"]}
+    assert inputs["revenue"] == {"id": "revenue", "type": "number", "label": {"vi": "Doanh thu năm N-1",
+                                                                               "en": "Revenue, year N-1"},
+                                 "unit": "triệu đồng", "min": 0, "max": None, "options": [], "required": True}
+
+
+def test_criteria_diff_reports_every_difference(catalog: Catalog) -> None:
+    from spcncl_core.criteria.diff import diff_sets
+
+    changed_doc = copy.deepcopy(BASE)
+    changed_doc.update(id="nest-2026", provenance="partly-official", official_parts=["P"], rounding=1,
+                       inputs=[{"id": "x", "type": "number", "unit": "tỷ đồng", "max": 10, "label": {"vi": "x"}}])
+    changed_doc["classes"][0]["points"] = 16
+    changed_doc["groups"][0]["groups"][1].update(max_points=7, cap=True)
+    changed_doc["groups"][0]["max_points"] = changed_doc["total_points"] = 19
+    base_doc = copy.deepcopy(BASE)
+    base_doc["inputs"] = [{"id": "x", "type": "number", "unit": "triệu đồng", "max": 20, "label": {"vi": "x"}}]
+    registry = CriteriaSetRegistry()
+    registry.add_document(base_doc, "a.yaml")
+    registry.add_document(changed_doc, "b.yaml")
+    sets = load_criteria_sets(registry.sources, catalog.registries)
+    got = {(c.what, c.id, c.field): (c.before, c.after) for c in diff_sets(sets["nest-2025"], sets["nest-2026"])}
+    assert got == {
+        ("setting", "provenance", "provenance"): ("official", "partly-official"),
+        ("setting", "official_parts", "official_parts"): ("", "P"),
+        ("setting", "classes", "classes"): ("A >= 15 recognised (vi: Hạng A); B >= 10 (vi: Hạng B)",
+                                            "A >= 16 recognised (vi: Hạng A); B >= 10 (vi: Hạng B)"),
+        ("setting", "rounding", "rounding"): ("2 digits, half up, at the total", "1 digits, half up, at the total"),
+        ("setting", "total_points", "total_points"): ("20", "19"),
+        ("input", "x", "unit"): ("triệu đồng", "tỷ đồng"),
+        ("input", "x", "max"): ("20", "10"),
+        ("group", "P", "max_points"): ("20", "19"),
+        ("group", "P2", "max_points"): ("8", "7"),
+        ("group", "P2", "cap"): ("False", "True"),
+    }

@@ -192,3 +192,15 @@ def test_a_deep_document_from_a_plugin_is_refused_naming_it(pm: Any, register: C
         load_catalog(pm)
     assert [str(p) for p in info.value.problems] == [
         "plugin 'deep': deep/test-set.yaml: nested too deeply (more than 40 levels; setting SPCNCL_MAX_DEPTH)"]
+
+
+def test_dossier_evaluated_cannot_change_the_dossier_either(pm: Any, register: Callable[..., Any]) -> None:
+    class Meddler:
+        @hookimpl
+        def dossier_evaluated(self, catalog: Any, dossier: Any, evaluation: Any) -> None:
+            dossier.inputs["product_revenue"] = 0
+
+    register(Meddler(), "meddler")
+    with pytest.raises(PluginError, match=r"plugin 'meddler' failed in dossier_evaluated: TypeError"):
+        evaluate(load_catalog(pm))
+    assert VNSTEEL.dossier.inputs["product_revenue"] == 2400

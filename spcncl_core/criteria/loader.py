@@ -349,10 +349,12 @@ def _group(g: dict[str, Any], at: str, path: tuple[str, ...], step: Decimal, ctx
         kind, rule = parsed
         criteria.append(Criterion(c["id"], g["id"], c["title"], maximum, kind.name, rule, kind.manual,
                                   kind.describe(rule), c.get("guidance") or {}, when_undefined, inner))
-    subgroups = tuple(_group(sub, f"{at}.groups[{si}]", inner, step, ctx) for si, sub in enumerate(g.get("groups") or []))
+    subgroups = tuple(_group(sub, f"{at}.groups[{si}]", inner, step, ctx)
+                      for si, sub in enumerate(g.get("groups") or []))
     if "title" not in g:  # an extension's new group must be whole: the merge has no base to take it from
         ctx.problem(join_path(at, "title"), "required key is missing")
-    group = Group(g["id"], g.get("title") or {}, tuple(criteria), subgroups, g.get("max_points"), bool(g.get("cap")))
+    group = Group(g["id"], g.get("title") or {}, tuple(criteria), subgroups, g.get("max_points"),
+                  bool(g.get("cap")))
     declared = g.get("max_points")
     if declared is not None and not ctx.dropped:
         children = group.children_max

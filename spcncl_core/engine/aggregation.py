@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 MemberScores = Mapping[str, Mapping[str, Decimal]]
 COVERAGES = ("criterion", "member")

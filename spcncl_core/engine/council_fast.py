@@ -94,7 +94,7 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
                 t = type(value)
                 if t is int:
                     steps = value * k
-                elif t is float:
+                elif t is float or t is Decimal:  # Decimal: scores read back from the database
                     x = value * k
                     steps = int(x)
                     if steps != x:
@@ -134,24 +134,42 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
                 group_units[gid] = u
             total_units = sum([group_units[g] for g in top_ids])
         else:
-            # rounding each part by itself is what apportioning gives whenever those parts add up to their
-            # whole's rounding at every level; otherwise apportion (rarely: a few sheets in a hundred)
+            # the exact total rounded once; each whole's units shared among its parts by largest remainder
+            quotients = [0] * n
+            remainders = [0] * n
+            for i in range(n):
+                quotients[i], remainders[i] = divmod(numerators[i], denominator)
             group_numerators: dict[str, int] = {}
-            consistent = True
+            group_quotients: dict[str, int] = {}
+            group_remainders: dict[str, int] = {}
             for gid, members, subs, cap in postorder:
                 v = sum([numerators[i] for i in members]) + sum([group_numerators[g] for g in subs])
                 if cap is not None and v > cap[0]:
                     raise Irregular
                 group_numerators[gid] = v
-                u = (2 * v + denominator) // twice
-                group_units[gid] = u
-                if consistent and u != sum([units[i] for i in members]) + sum([group_units[g] for g in subs]):
-                    consistent = False
-            total_numerator = sum([group_numerators[g] for g in top_ids])
-            total_units = (2 * total_numerator + denominator) // twice
-            if not consistent or total_units != sum([group_units[g] for g in top_ids]):
-                _share_flat(preorder, top_ids, total_units, denominator, numerators, group_numerators, units,
-                            group_units)
+                group_quotients[gid], group_remainders[gid] = divmod(v, denominator)
+            total_units = (2 * sum([group_numerators[g] for g in top_ids]) + denominator) // twice
+            extra = total_units - sum([group_quotients[g] for g in top_ids])
+            for g in top_ids:
+                group_units[g] = group_quotients[g]
+            if extra:
+                for g in _largest(top_ids, [group_remainders[g] for g in top_ids], extra):
+                    group_units[g] += 1
+            for gid, members, subs in preorder:
+                for i in members:
+                    units[i] = quotients[i]
+                for g in subs:
+                    group_units[g] = group_quotients[g]
+                extra = group_units[gid] - sum([quotients[i] for i in members]) - sum(
+                    [group_quotients[g] for g in subs])
+                if extra:
+                    children = [*members, *subs]
+                    for child in _largest(children, [remainders[i] for i in members]
+                                          + [group_remainders[g] for g in subs], extra):
+                        if type(child) is int:
+                            units[child] += 1
+                        else:
+                            group_units[child] += 1
         if group_units:
             for gid in cs.groups:
                 subtotals[gid] = dec(group_units[gid])
@@ -159,8 +177,9 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
         results: list[Any] = []
         points: dict[str, Decimal] = {}
         for i in range(n):
-            shown = dec(units[i])
-            points[ids[i]] = shown
+            shown = shown_cache.get(units[i]) or dec(units[i])
+            if judge is not None:
+                points[ids[i]] = shown
             count = counts[i]
             if count:
                 key = (count, units[i])
@@ -206,64 +225,15 @@ def _preorder(plan: list[Any]) -> list[tuple[str, tuple[int, ...], tuple[str, ..
     return out
 
 
-def _pick(floors: list[int], remainders: list[int], extra: int) -> None:
-    """Add one to the `extra` largest remainders (the earlier first on equal remainders)."""
+def _largest(items: list[Any], remainders: list[int], extra: int) -> list[Any]:
+    """The `extra` items with the largest remainders, the earlier first on equal remainders."""
     if extra == 1:
         best = 0
         top = remainders[0]
         for j in range(1, len(remainders)):
             if remainders[j] > top:
                 best, top = j, remainders[j]
-        floors[best] += 1
-    elif extra > 0:
-        for j in sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)[:extra]:
-            floors[j] += 1
-    elif extra < 0:
+        return [items[best]]
+    if extra < 0 or extra > len(items):
         raise Irregular
-
-
-def _share_flat(preorder: list[tuple[str, tuple[int, ...], tuple[str, ...]]], top_ids: list[str], total: int,
-                denominator: int, numerators: list[int], group_numerators: dict[str, int], units: list[int],
-                group_units: dict[str, int]) -> None:
-    """Apportion `total` down the groups, depth first: each whole's units shared by largest remainder."""
-    values = [group_numerators[g] for g in top_ids]
-    floors = [v // denominator for v in values]
-    _pick(floors, [v % denominator for v in values], total - sum(floors))
-    for g, u in zip(top_ids, floors):
-        group_units[g] = u
-    for gid, members, subs in preorder:
-        values = [numerators[i] for i in members] + [group_numerators[g] for g in subs]
-        floors = [v // denominator for v in values]
-        _pick(floors, [v % denominator for v in values], group_units[gid] - sum(floors))
-        k = len(members)
-        for i, u in zip(members, floors):
-            units[i] = u
-        for g, u in zip(subs, floors[k:]):
-            group_units[g] = u
-
-
-def _apportion(values: list[int], target: int, denominator: int) -> list[int]:
-    floors = [v // denominator for v in values]
-    extra = target - sum(floors)
-    if extra > 0:
-        remainders = [v % denominator for v in values]
-        for i in sorted(range(len(values)), key=lambda i: -remainders[i])[:extra]:
-            floors[i] += 1
-    elif extra < 0:
-        raise Irregular
-    return floors
-
-
-def _share(nodes: Any, values: list[int], target: int, denominator: int, numerators: list[int],
-           group_numerators: dict[str, int], units: list[int], subtotals: dict[str, Decimal],
-           dec: Callable[[int], Decimal]) -> None:
-    for node, u in zip(nodes, _apportion(values, target, denominator)):
-        gid, members, subs, _cap = node
-        subtotals[gid] = dec(u)
-        parts = _apportion([numerators[i] for i in members] + [group_numerators[s[0]] for s in subs], u,
-                           denominator)
-        for i, part in zip(members, parts):
-            units[i] = part
-        if subs:
-            _share(subs, [group_numerators[s[0]] for s in subs], u - sum(parts[:len(members)]), denominator,
-                   numerators, group_numerators, units, subtotals, dec)
+    return [items[j] for j in sorted(range(len(items)), key=remainders.__getitem__, reverse=True)[:extra]]

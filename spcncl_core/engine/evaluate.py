@@ -359,7 +359,7 @@ def _self_assessment(criteria_set: CriteriaSet, given: Mapping[str, Any],
     for cid, value in given.items():
         maximum = cs.max_by_criterion.get(cid)
         if maximum is None:
-            hint = did_you_mean(str(cid), cs.criterion_ids)
+            hint = did_you_mean(str(cid), cs.criterion_ids) if len(problems) < MAX_HINTS else ""
             problems.append(Problem(f"self_assessment.{cid}", f"unknown criterion{hint} in {criteria_set.id}"))
             continue
         try:
@@ -379,7 +379,8 @@ def _council_scores(criteria_set: CriteriaSet, scores: Mapping[str, Mapping[str,
             where = f"council_scores.{member}.{cid}"
             maximum = cs.max_by_criterion.get(cid)
             if maximum is None:
-                problems.append(Problem(where, f"unknown criterion{did_you_mean(str(cid), cs.criterion_ids)}"))
+                hint = did_you_mean(str(cid), cs.criterion_ids) if len(problems) < MAX_HINTS else ""
+                problems.append(Problem(where, f"unknown criterion{hint}"))
                 continue
             try:
                 member_scores[cid] = check_points(value, maximum, cs.score_step)

@@ -6,8 +6,10 @@ loops of the checking path are unrolled into one generated function, as dataclas
 and `evaluate` runs the checking path, which reports every problem. Both paths must give equal results; the tests
 compare them on every example and on thousands of random dossiers.
 
-Code is generated only for rule kinds and checks that are exactly the built-in classes (`type(kind) is Bands`):
-a plugin's subclass may change what its parent computes, so it always runs its own compiled function.
+Each rule kind generates its own code (`RuleKind.generate`, beside its `compile`); a kind's generator is used
+only when its own class wrote it (`codegen.generates`), so a plugin's subclass that changes what its parent
+computes runs its own compiled function. Prerequisites are generated only for the built-in condition check
+itself (`type(check) is ConditionCheck`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from spcncl_core.engine.conditions import COMPARISONS, Condition
+from spcncl_core.engine.codegen import Gen, condition_code, generates, rule_code
+from spcncl_core.engine.codegen import indent as _indent
 from spcncl_core.engine.prerequisites import ConditionCheck
-from spcncl_core.engine.rules import Bands, Choice, Items, Parts
 from spcncl_core.numbers import ZERO, show
 
 if TYPE_CHECKING:
@@ -64,112 +66,6 @@ def _input_code(i: int, spec: CompiledInput, kind: str, low: Decimal | None, hig
     else:
         body = [f"{v} = conv{i}(x)"]  # text and plugin types: the converter checks
     return lines + _indent(body, 2 if not spec.required else 1)
-
-
-def _f(*parts: str, value: str | None = None) -> str:
-    """An f-string expression: the literal parts joined, with `{show(value)}` where `value` is given."""
-    literal = [p.replace("{", "{{").replace("}", "}}") for p in parts]
-    if value is None:
-        return repr("".join(parts))
-    return "f" + repr(literal[0] + "{show(" + value + ")}" + "".join(literal[1:]))
-
-
-def _indent(lines: list[str], depth: int = 1) -> list[str]:
-    return ["    " * depth + line for line in lines]
-
-
-def _condition_code(cond: Condition, var: str, optional: bool, key: str, ok: str, msg: str,
-                    ns: dict[str, Any]) -> list[str] | None:
-    """Lines setting `ok` and `msg` as compile_condition's function would, or None to call that function."""
-    of = cond.of
-    head = [f"if {var} is None:", f"    {ok}, {msg} = False, {of + ' not given'!r}"] if optional else []
-    first = "elif" if optional else "if"
-    if cond.op in COMPARISONS:
-        test, yes, no = COMPARISONS[cond.op]
-        symbol = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}[cond.op]
-        ns[f"{key}c"] = cond.operand
-        holds, fails = f" {yes} {show(cond.operand)}", f" {no} {show(cond.operand)}"
-        return head + [f"{first} {var} {symbol} {key}c:",
-                       f"    {ok}, {msg} = True, {_f(of + ' ', holds, value=var)}",
-                       "else:", f"    {ok}, {msg} = False, {_f(of + ' ', fails, value=var)}"]
-    if cond.op == "is" and isinstance(cond.operand, bool):
-        other = not cond.operand
-        holds = f"{of} is {_bool(cond.operand)}"
-        fails = f"{of} is {_bool(other)}, not {_bool(cond.operand)}"
-        return head + [f"{first} {var} is {cond.operand!r}:", f"    {ok}, {msg} = True, {holds!r}",
-                       "else:", f"    {ok}, {msg} = False, {fails!r}"]
-    return None
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _rule_code(kind: Any, rule: Any, var_of: Callable[[str], tuple[str, bool]], key: str, pts: str, how: str,
-               ns: dict[str, Any], tail: bool = False, max_shown: str = "") -> list[str] | None:
-    """Lines setting `pts` and `how` for a built-in rule kind, or None to call its compiled function.
-
-    With `tail`, bands and choice (whose points are validated to be within the maximum) write the whole
-    explanation, " → points of max" included, and the caller skips capping.
-    """
-    if type(kind) is Items:  # exactly the built-in class: a subclass may score differently
-        of, table = rule
-        var, optional = var_of(of)
-        lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {of + ' not given'!r}", "else:"] if optional else []
-        body = [f"{pts} = ZERO", f"{key}texts = []"]
-        for n, (item, points) in enumerate(table):
-            ns[f"{key}p{n}"] = points
-            body += [f"if {item!r} in {var}:", f"    {pts} += {key}p{n}",
-                     f"    {key}texts.append({item + ' (' + show(points) + ')'!r})"]
-        body += [f"{how} = {of + ': '!r} + (' + '.join({key}texts) if {key}texts else 'none')"]
-        return lines + (_indent(body) if optional else body)
-    if type(kind) is Bands:
-        of, levels = rule
-        var, optional = var_of(of)
-        end = {p: f" → {show(p)} of {max_shown}" if tail else "" for p in (*(lv[2] for lv in levels), ZERO)}
-        lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {_f(of + ' not given' + end[ZERO])}"] \
-            if optional else []
-        for n, (op, threshold, points) in enumerate(levels):
-            ns[f"{key}t{n}"], ns[f"{key}p{n}"] = threshold, points
-            text = f" {COMPARISONS[op][1]} {show(threshold)}"
-            word = "if" if not lines else "elif"
-            lines += [f"{word} {var} {'>=' if op == 'gte' else '>'} {key}t{n}:",
-                      f"    {pts}, {how} = {key}p{n}, {_f(of + ' ', text + end[points], value=var)}"]
-        last_op, last_t, _ = levels[-1]
-        below = f" {COMPARISONS[last_op][2]} {show(last_t)}"
-        return lines + ["else:", f"    {pts}, {how} = ZERO, {_f(of + ' ', below + end[ZERO], value=var)}"]
-    if type(kind) is Choice:
-        of, table = rule
-        var, optional = var_of(of)
-        ns[f"{key}table"] = dict(table)
-        ns[f"{key}ends"] = {option: f" → {show(p)} of {max_shown}" if tail else "" for option, p in table}
-        zero_end = f" → 0 of {max_shown}" if tail else ""
-        lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {_f(of + ' not given' + zero_end)}", "else:"] \
-            if optional else []
-        body = [f"{pts}, {how} = {key}table.get({var}, ZERO), {of + ' = '!r} + {var} + {key}ends.get({var}, "
-                f"{zero_end!r})"]
-        return lines + (_indent(body) if optional else body)
-    if type(kind) is Parts:
-        lines = [f"{pts} = ZERO", f"{key}texts = []"]
-        for n, part in enumerate(rule):
-            sub = f"{key}_{n}"
-            if part[0] == "condition":
-                cond, points = part[1], part[2]
-                var, optional = var_of(cond.of)
-                code = _condition_code(cond, var, optional, sub, f"{sub}ok", f"{sub}msg", ns)
-                if code is None:
-                    return None
-                ns[f"{sub}met"], ns[f"{sub}pts"] = f": {show(points)}", points
-                lines += code + [f"if {sub}ok:", f"    {pts} += {sub}pts",
-                                 f"    {key}texts.append({sub}msg + {sub}met)",
-                                 "else:", f"    {key}texts.append({sub}msg + ': 0')"]
-            else:
-                code = _rule_code(part[1], part[2], var_of, sub, f"{sub}p", f"{sub}h", ns)
-                if code is None:
-                    return None
-                lines += code + [f"{pts} += {sub}p", f"{key}texts.append({sub}h + ': ' + show({sub}p))"]
-        return lines + [f"{how} = '; '.join({key}texts)"]
-    return None
 
 
 def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derived: tuple[CompiledDerived, ...],
@@ -243,7 +139,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
         code = None
         if type(checks.get(spec.check)) is ConditionCheck:
             var, opt = var_of(spec.parsed.of)
-            code = _condition_code(spec.parsed, var, opt, f"pc{j}", f"ok{j}", f"msg{j}", ns)
+            code = condition_code(spec.parsed, var, opt, f"pc{j}", f"ok{j}", f"msg{j}", ns)
         if code is None:
             uses_values = True
         lines += _indent(code) if code is not None else [f"    ok{j}, msg{j} = chk{j}(values)"]
@@ -262,8 +158,8 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
             ns[f"score{k}"] = c.score
             ns[f"maxshown{k}"] = c.max_shown
             kind = kinds.get(spec.kind)
-            constant_tail = type(kind) in (Bands, Choice)
-            code = _rule_code(kind, spec.rule, var_of, f"r{k}", f"p{k}", f"h{k}", ns, constant_tail, c.max_shown)
+            constant_tail = kind is not None and generates(kind) and getattr(kind, "writes_tail", False)
+            code = rule_code(kind, spec.rule, Gen(var_of, ns, f"r{k}", f"p{k}", f"h{k}", constant_tail, c.max_shown))
             if code is None:
                 uses_values = True
             lines += _indent(code) if code is not None else [f"    p{k}, h{k} = score{k}(values)"]

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-
 HUNDRED = Decimal(100)
 
 
@@ -92,7 +91,8 @@ def difference(a: Decimal, b: Decimal) -> Decimal:
 
 
 BUILTIN_FUNCTIONS: tuple[DerivedFunction, ...] = (
-    DerivedFunction("cagr", 3, cagr, "cagr(start, end, years): ((end ÷ start)^(1/years) − 1) × 100, undefined unless start > 0"),
+    DerivedFunction("cagr", 3, cagr,
+                    "cagr(start, end, years): ((end ÷ start)^(1/years) − 1) × 100, undefined unless start > 0"),
     DerivedFunction("ratio", 2, ratio, "ratio(a, b): a ÷ b, undefined when b is 0"),
     DerivedFunction("share", 2, share, "share(part, whole): part ÷ whole × 100, undefined when whole is 0"),
     DerivedFunction("difference", 2, difference, "difference(a, b): a − b"),

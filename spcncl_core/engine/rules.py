@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any, ClassVar
 
+from spcncl_core.engine.codegen import Gen, condition_code, f_string, indent
 from spcncl_core.engine.conditions import COMPARISONS, Condition, compile_condition, parse_condition
 from spcncl_core.engine.context import NUMERIC_TYPES, RuleContext, ScoreFn, join_path
 from spcncl_core.errors import did_you_mean
@@ -43,6 +44,12 @@ class RuleKind:
     def describe(self, rule: Any) -> str:
         """The rule in one line, as the criteria tables write it."""
         raise NotImplementedError
+
+    def generate(self, rule: Any, gen: Gen) -> list[str] | None:
+        """Optional: lines of Python for the fast path that set `gen.pts` and `gen.how` exactly as `compile`'s
+        function would (spcncl_core/engine/codegen.py). None (the default): the fast path calls `compile`'s
+        function. Used only when the class defining it also defines `compile` and `parse`."""
+        return None
 
 
 def parse_rule(raw: Any, path: str, ctx: RuleContext) -> tuple[RuleKind, Any] | None:
@@ -113,6 +120,25 @@ class Bands(RuleKind):
         of, levels = rule
         return f"{of} " + "; ".join(f"{COMPARISONS[op][1]} {show(t)} → {show(p)}" for op, t, p in levels)
 
+    writes_tail = True  # its points are within the maximum: the generated code writes the whole explanation
+
+    def generate(self, rule: Any, gen: Gen) -> list[str] | None:
+        of, levels = rule
+        var, optional = gen.var_of(of)
+        key, pts, how, ns = gen.key, gen.pts, gen.how, gen.ns
+        end = {p: f" → {show(p)} of {gen.max_shown}" if gen.tail else "" for p in (*(lv[2] for lv in levels), ZERO)}
+        lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {f_string(of + ' not given' + end[ZERO])}"] \
+            if optional else []
+        for n, (op, threshold, points) in enumerate(levels):
+            ns[f"{key}t{n}"], ns[f"{key}p{n}"] = threshold, points
+            text = f" {COMPARISONS[op][1]} {show(threshold)}"
+            word = "if" if not lines else "elif"
+            lines += [f"{word} {var} {'>=' if op == 'gte' else '>'} {key}t{n}:",
+                      f"    {pts}, {how} = {key}p{n}, {f_string(of + ' ', text + end[points], value=var)}"]
+        last_op, last_t, _ = levels[-1]
+        below = f" {COMPARISONS[last_op][2]} {show(last_t)}"
+        return lines + ["else:", f"    {pts}, {how} = ZERO, {f_string(of + ' ', below + end[ZERO], value=var)}"]
+
 
 
 
@@ -140,6 +166,21 @@ class Choice(RuleKind):
     def describe(self, rule: Any) -> str:
         of, table = rule
         return f"{of}: " + "; ".join(f"{k} {show(v)}" for k, v in table)
+
+    writes_tail = True
+
+    def generate(self, rule: Any, gen: Gen) -> list[str] | None:
+        of, table = rule
+        var, optional = gen.var_of(of)
+        key, pts, how, ns = gen.key, gen.pts, gen.how, gen.ns
+        ns[f"{key}table"] = dict(table)
+        ns[f"{key}ends"] = {option: f" → {show(p)} of {gen.max_shown}" if gen.tail else "" for option, p in table}
+        zero_end = f" → 0 of {gen.max_shown}" if gen.tail else ""
+        lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {f_string(of + ' not given' + zero_end)}",
+                 "else:"] if optional else []
+        body = [f"{pts}, {how} = {key}table.get({var}, ZERO), {of + ' = '!r} + {var} + {key}ends.get({var}, "
+                f"{zero_end!r})"]
+        return lines + (indent(body) if optional else body)
 
 
 def _parse_points_table(params: Any, path: str, ctx: RuleContext, input_type: str) -> Any | None:
@@ -192,6 +233,19 @@ class Items(RuleKind):
     def describe(self, rule: Any) -> str:
         of, table = rule
         return f"{of}: " + ", ".join(f"{k} {show(v)}" for k, v in table)
+
+    def generate(self, rule: Any, gen: Gen) -> list[str] | None:
+        of, table = rule
+        var, optional = gen.var_of(of)
+        key, pts, how, ns = gen.key, gen.pts, gen.how, gen.ns
+        lines = [f"if {var} is None:", f"    {pts}, {how} = ZERO, {of + ' not given'!r}", "else:"] if optional else []
+        body = [f"{pts} = ZERO", f"{key}texts = []"]
+        for n, (item, points) in enumerate(table):
+            ns[f"{key}p{n}"] = points
+            body += [f"if {item!r} in {var}:", f"    {pts} += {key}p{n}",
+                     f"    {key}texts.append({item + ' (' + show(points) + ')'!r})"]
+        body += [f"{how} = {of + ': '!r} + (' + '.join({key}texts) if {key}texts else 'none')"]
+        return lines + (indent(body) if optional else body)
 
 
 
@@ -326,6 +380,28 @@ class Parts(RuleKind):
             else:
                 texts.append(part[1].describe(part[2]))
         return "; ".join(texts) + " (summed, capped)"
+
+    def generate(self, rule: Any, gen: Gen) -> list[str] | None:
+        key, pts, how, ns = gen.key, gen.pts, gen.how, gen.ns
+        lines = [f"{pts} = ZERO", f"{key}texts = []"]
+        for n, part in enumerate(rule):
+            sub = f"{key}_{n}"
+            if part[0] == "condition":
+                cond, points = part[1], part[2]
+                var, optional = gen.var_of(cond.of)
+                code = condition_code(cond, var, optional, sub, f"{sub}ok", f"{sub}msg", ns)
+                if code is None:
+                    return None
+                ns[f"{sub}met"], ns[f"{sub}pts"] = f": {show(points)}", points
+                lines += code + [f"if {sub}ok:", f"    {pts} += {sub}pts",
+                                 f"    {key}texts.append({sub}msg + {sub}met)",
+                                 "else:", f"    {key}texts.append({sub}msg + ': 0')"]
+            else:
+                code = gen.rule(part[1], part[2], sub, f"{sub}p", f"{sub}h")
+                if code is None:
+                    return None
+                lines += code + [f"{pts} += {sub}p", f"{key}texts.append({sub}h + ': ' + show({sub}p))"]
+        return lines + [f"{how} = '; '.join({key}texts)"]
 
 
 def _condition_part(cond: Condition, points: Decimal) -> ScoreFn:
