@@ -33,6 +33,7 @@ from spcncl_core.services import (
     results,
     rounds,
     scoring,
+    registration,
     screening,
     users,
 )
@@ -212,7 +213,9 @@ WALKED = {
     "scoring.reopen_scoring", "publication.close_comments", "recognition.decide", "recognition.expire",
     "recognition.revoke",
 }
-STEPS_OF_SERVICES = {"dossiers.apply_move", "dossiers.apply_many", "rounds.set_phase"}  # called after a check
+STEPS_OF_SERVICES = {"dossiers.apply_move", "dossiers.apply_many", "rounds.set_phase",  # called after a check
+                     "registration.authorize"}  # the check itself, walked with register_many below
+COMPOSITE = {"registration.register_many"}  # several actions at once: walked by the test below
 
 
 def test_every_write_service_takes_the_actor_second_and_is_walked() -> None:
@@ -235,4 +238,37 @@ def test_every_write_service_takes_the_actor_second_and_is_walked() -> None:
             if "actor" in parameters:
                 assert parameters[:2] == ["session", "actor"], f"{info.name}.{name}{parameters}"
                 found.add(f"{info.name}.{name}")
-    assert found - STEPS_OF_SERVICES == WALKED
+    assert found - STEPS_OF_SERVICES == WALKED | COMPOSITE
+
+
+@pytest.mark.parametrize("phase", policy.PHASES)
+def test_bulk_registration_answers_every_role_as_its_actions_do(session: Any, catalog: Catalog, phase: str) -> None:
+    """`registration.register_many` (the Excel bulk sheet) is allowed exactly when every action it performs is:
+    saving enterprises and products, registering and submitting dossiers; refused with the first refusal's words."""
+    context = _phase_round(session, catalog, phase)
+    round_ = context["round"]
+    entry = registration.Entry("0109999998", "Công ty Bảng tính", "Sản phẩm mới", {})
+    wrong = []
+    for role, username in ROLE_USERS.items():
+        actor = _user(session, username) if username else None
+        verdicts = [policy.may(actor, action, round_ if action.startswith("dossier.") else None)
+                    for action in ("enterprise.save", "product.save", "dossier.register", "dossier.submit")]
+        refused = next((v for v in verdicts if not v), None)
+        entries = audit.count(session)
+        savepoint = session.begin_nested()
+        try:
+            registration.register_many(session, actor, catalog, round_, [entry])
+            outcome: Exception | None = None
+        except Exception as exc:  # noqa: BLE001 - classified below
+            outcome = exc
+        written = audit.count(session) - entries
+        savepoint.rollback()
+        session.expire_all()
+        if refused is None:
+            if outcome is not None and _is_policy_refusal(outcome):
+                wrong.append(f"{phase} {role}: allowed by the table, refused: {outcome}")
+        elif not _is_policy_refusal(outcome) or str(outcome) != refused.reason:  # type: ignore[arg-type]
+            wrong.append(f"{phase} {role}: the table says {refused.reason!r}; got {outcome!r}")
+        elif written:
+            wrong.append(f"{phase} {role}: refused but wrote {written} audit entries")
+    assert not wrong, "\n".join(wrong)

@@ -64,8 +64,9 @@ def _merge_groups(groups: list[Any], child: list[Any]) -> list[Any]:
     for group in child:
         if not isinstance(group, Mapping):
             continue
-        if group.get("id") in index:
-            target = groups[index[group["id"]]]
+        gid = group.get("id")
+        if gid is not None and gid in index:  # a group without its id is reported by the schema, never merged
+            target = groups[index[gid]]
             for gkey, gvalue in group.items():
                 if gkey == "criteria" and isinstance(gvalue, list):
                     target["criteria"] = _merge_list(target.get("criteria") or [], gvalue, field_wise=True)
@@ -74,7 +75,8 @@ def _merge_groups(groups: list[Any], child: list[Any]) -> list[Any]:
                 else:
                     target[gkey] = copy.deepcopy(gvalue)
         else:
-            index[group.get("id")] = len(groups)
+            if gid is not None:
+                index[gid] = len(groups)
             groups.append(copy.deepcopy(dict(group)))
     return groups
 
