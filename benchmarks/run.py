@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import random
+import re
 import shutil
 import statistics
 import subprocess
