@@ -383,6 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     from spcncl_core.cli_records import add_commands  # imports no database code until a command runs
 
     add_commands(sub, with_json)
+    from spcncl_core.cli_excel import add_commands as add_excel_commands
+
+    add_excel_commands(sub)
     return parser
 
 

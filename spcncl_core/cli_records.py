@@ -187,9 +187,12 @@ def cmd_audit_verify(catalog: Catalog, args: argparse.Namespace) -> int:
     """Verify the audit log (chain, key, checkpoints, records); exit 1 when anything was tampered with."""
     from pathlib import Path
 
+    from spcncl_core import demo
     from spcncl_core.services import audit
 
     with _session(args) as session:
+        if demo.is_demo_database(session):  # only a database `spcncl demo` built and marked
+            audit.use_dev_key_unless_configured("a demo database")
         report = audit.verify(session, Path(args.checkpoint) if args.checkpoint else None)
     if args.json:
         print(json.dumps({"entries": report.entries, "ok": report.ok, "problems": list(report.problems),

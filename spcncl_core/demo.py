@@ -7,6 +7,7 @@ says so. The same builder makes smaller rounds for tests and larger ones for ben
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -279,10 +280,17 @@ def create_demo_users(session: Session, members: int = 9) -> list[User]:
     out = []
     for username, name, role in names:
         if username not in existing:
-            existing[username] = users.create_user(session, admin, username, name, role, DEMO_PASSWORD)
+            existing[username] = users.create_user(session, admin, username, name, role, None,
+                                                   password_hash=_demo_hash())
             admin = admin or existing[username]
         out.append(existing[username])
     return out
+
+
+@functools.cache
+def _demo_hash() -> str:
+    # hashed once per process: scrypt is slow on purpose, and tests build many demo rounds
+    return users.hash_password(DEMO_PASSWORD)
 
 
 def holds_records(session: Session) -> bool:
@@ -293,6 +301,10 @@ def holds_records(session: Session) -> bool:
 
 def is_demo_database(session: Session) -> bool:
     """Whether `spcncl demo` built this database (it is marked `purpose = demo`)."""
+    from sqlalchemy import inspect
+
+    if not inspect(session.connection()).has_table(Setting.__tablename__):
+        return False  # a schema older than the marker: not built by this demo
     marker = session.get(Setting, PURPOSE)
     return marker is not None and marker.value == DEMO
 

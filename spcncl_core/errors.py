@@ -84,6 +84,12 @@ class DossierError(ProblemsError):
     summary = "invalid dossier"
 
 
+class WorkbookError(ProblemsError):
+    """An Excel workbook was refused (not a safe .xlsx, or wrong content); each problem names file, sheet and cell."""
+
+    summary = "workbook refused; nothing was written"
+
+
 class PluginError(SpcnclError):
     """A plugin failed to load, or two plugins clash; the message names the plugin(s)."""
 

@@ -73,3 +73,11 @@ def dossier_evaluated(catalog: Catalog, dossier: Dossier, evaluation: Evaluation
 def results_published(catalog: Catalog, round: Any, publication: Any) -> None:
     """Called when a round's results were published (`round` and `publication` are the stored records), inside
     the publishing transaction: e.g. to post them on a portal once it commits. Must not raise."""
+
+
+@hookspec
+def register_admin_views(admin: Any, db: Any) -> None:
+    """Add back-office screens: `admin` is the application's `flask_admin.Admin`, `db` its Flask-SQLAlchemy object
+    (`db.session` for queries). Called once per application by `spcncl_admin.create_app`, after the built-in views.
+    Views should subclass `spcncl_admin.views.base.StaffView` (or `StaffModelView`) so that sign-in and roles are
+    checked, and change records only through `spcncl_core.services`."""

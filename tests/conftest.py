@@ -8,10 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 import yaml
 
 from spcncl_core import Catalog, load_catalog
 from spcncl_core.plugins import PluginManager, get_plugin_manager
+
+# CI replays the same examples every run (a red CI then means a change broke something, never chance); a developer's
+# run explores new random examples, which is how the fuzz tests find new bugs.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "dossiers"

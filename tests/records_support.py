@@ -10,7 +10,7 @@ from spcncl_core import Catalog
 from spcncl_core.db.models import User
 from spcncl_core.demo import build_round
 
-SMALL = dict(enterprises=6, eligible=8, recognised=6, ineligible=2, members=5, high_tech=2)
+SMALL = dict(enterprises=4, eligible=5, recognised=4, ineligible=1, members=4, high_tech=1)
 
 
 def small_round(session: Any, catalog: Catalog, stop_after: str = "recognised", **sizes: int) -> Any:

@@ -78,7 +78,6 @@ def test_concurrent_scoring_loses_nothing_and_raises_nothing_raw(session: Any, c
         forms = check.scalar(select(func.count()).select_from(ScoringForm)
                              .where(ScoringForm.submitted_at.is_not(None)))
         assert forms == len(done)
-        # each form: one entry when saved, one when submitted
         # one entry per change: the form opened, its points saved, the form submitted
         assert audit.count(check) == entries_before + 3 * len(done)
         report = audit.verify(check)

@@ -69,7 +69,7 @@ def test_hue_is_found_through_its_entry_point(catalog: Catalog) -> None:
     hue = next(p for p in catalog.plugins() if p.name == "hue")
     assert hue.origin == "entry point spcncl_hue (spcncl-hue 0.1.0)"
     assert hue.criteria_sets == ("hue-2021",)
-    assert hue.hooks == ("register_criteria_sets",)
+    assert hue.hooks == ("register_admin_views", "register_criteria_sets")
     hue_set = catalog.get("hue-2021")
     assert (hue_set.pass_rule.operator, hue_set.pass_rule.points) == (">=", Decimal(65))
     assert hue_set.aggregation == "mean-of-totals"

@@ -25,7 +25,8 @@ def test_every_rule_names_known_roles_and_phases() -> None:
     for action, rule in policy.POLICY.items():
         assert rule.roles and set(rule.roles) <= set(policy.ROLES), action
         assert rule.phases is None or (rule.phases and set(rule.phases) <= set(policy.PHASES)), action
-    assert not any("viewer" in rule.roles for action, rule in policy.POLICY.items() if action != "comment.submit")
+    assert not any("viewer" in rule.roles for action, rule in policy.POLICY.items()
+                   if action not in ("comment.submit", "user.change_own_password"))
 
 
 def test_may_answers_without_a_database() -> None:
@@ -47,6 +48,16 @@ def test_may_answers_without_a_database() -> None:
     assert policy.may(inactive, "user.create").reason == "user x is inactive"
     with pytest.raises(KeyError, match="no action 'nothing'"):
         policy.may(secretariat, "nothing")
+
+
+def test_allowed_actions_list_the_buttons_that_will_work() -> None:
+    council = User(username="m", role="council", active=True)
+    assert policy.allowed_actions(council, Round(year=2023, phase="scoring")) == [
+        "council.declare_conflict", "form.open", "form.save", "form.submit"]
+    assert policy.allowed_actions(council) == ["user.change_own_password"]
+    assert policy.allowed_actions(None, Round(year=2023, phase="publication")) == ["comment.submit"]
+    viewer = User(username="v", role="viewer", active=True)
+    assert policy.allowed_actions(viewer, Round(year=2023, phase="results")) == []
 
 
 def test_a_user_that_is_not_stored_or_inactive_is_refused(session: Any) -> None:

@@ -33,6 +33,7 @@ from spcncl_core.services import (
     results,
     rounds,
     scoring,
+    registration,
     screening,
     users,
 )
@@ -118,6 +119,8 @@ def _calls(session: Any, catalog: Catalog, c: dict[str, Any]) -> dict[str, Calla
     return {
         "user.create": lambda a: users.create_user(session, a, "walker", "Người mới", "viewer", "a-long-password"),
         "user.update": lambda a: users.update_user(session, a, _user(session, "viewer"), name="Người xem mới"),
+        "user.change_own_password": lambda a: users.change_password(session, a, "demo-password",
+                                                                    "another-password"),
         "enterprise.save": lambda a: dossiers.enterprise(session, a, "0109999999", "Công ty mới"),
         "product.save": lambda a: dossiers.product(session, a, c["enterprise"], "Sản phẩm mới"),
         "round.create": lambda a: rounds.create_round(session, a, catalog, "hanoi", 2024, "Vòng 2024"),
@@ -196,4 +199,76 @@ def test_every_service_answers_every_role_as_the_policy_says(session: Any, catal
                     wrong.append(f"{phase} {role} {action}: the table says {verdict.reason!r}; got {outcome!r}")
                 elif written:
                     wrong.append(f"{phase} {role} {action}: refused but wrote {written} audit entries")
+    assert not wrong, "\n".join(wrong)
+
+
+WALKED = {
+    "users.create_user", "users.update_user", "users.change_password", "dossiers.enterprise", "dossiers.product",
+    "rounds.create_round", "rounds.choose_criteria_set", "rounds.open_screening", "dossiers.register",
+    "dossiers.update", "dossiers.submit", "dossiers.move", "screening.screen", "screening.override",
+    "screening.preliminary_scores", "scoring.add_member", "scoring.assign", "scoring.declare_conflict",
+    "rounds.start_scoring", "scoring.form_for", "scoring.save_scores", "scoring.submit_form", "scoring.import_scores",
+    "scoring.close_scoring", "results.compute_results", "publication.publish", "publication.submit_comment",
+    "publication.request_explanation", "publication.record_explanation", "publication.resolve_comment",
+    "scoring.reopen_scoring", "publication.close_comments", "recognition.decide", "recognition.expire",
+    "recognition.revoke",
+}
+STEPS_OF_SERVICES = {"dossiers.apply_move", "dossiers.apply_many", "rounds.set_phase",  # called after a check
+                     "registration.authorize"}  # the check itself, walked with register_many below
+COMPOSITE = {"registration.register_many"}  # several actions at once: walked by the test below
+
+
+def test_every_write_service_takes_the_actor_second_and_is_walked() -> None:
+    """A new write service must take `actor` right after the session, and join the walk above (and the policy)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import spcncl_core.services as package
+
+    found = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in ("audit", "policy", "checks"):
+            continue
+        module = importlib.import_module(f"spcncl_core.services.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            parameters = list(inspect.signature(function).parameters)
+            if "actor" in parameters:
+                assert parameters[:2] == ["session", "actor"], f"{info.name}.{name}{parameters}"
+                found.add(f"{info.name}.{name}")
+    assert found - STEPS_OF_SERVICES == WALKED | COMPOSITE
+
+
+@pytest.mark.parametrize("phase", policy.PHASES)
+def test_bulk_registration_answers_every_role_as_its_actions_do(session: Any, catalog: Catalog, phase: str) -> None:
+    """`registration.register_many` (the Excel bulk sheet) is allowed exactly when every action it performs is:
+    saving enterprises and products, registering and submitting dossiers; refused with the first refusal's words."""
+    context = _phase_round(session, catalog, phase)
+    round_ = context["round"]
+    entry = registration.Entry("0109999998", "Công ty Bảng tính", "Sản phẩm mới", {})
+    wrong = []
+    for role, username in ROLE_USERS.items():
+        actor = _user(session, username) if username else None
+        verdicts = [policy.may(actor, action, round_ if action.startswith("dossier.") else None)
+                    for action in ("enterprise.save", "product.save", "dossier.register", "dossier.submit")]
+        refused = next((v for v in verdicts if not v), None)
+        entries = audit.count(session)
+        savepoint = session.begin_nested()
+        try:
+            registration.register_many(session, actor, catalog, round_, [entry])
+            outcome: Exception | None = None
+        except Exception as exc:  # noqa: BLE001 - classified below
+            outcome = exc
+        written = audit.count(session) - entries
+        savepoint.rollback()
+        session.expire_all()
+        if refused is None:
+            if outcome is not None and _is_policy_refusal(outcome):
+                wrong.append(f"{phase} {role}: allowed by the table, refused: {outcome}")
+        elif not _is_policy_refusal(outcome) or str(outcome) != refused.reason:  # type: ignore[arg-type]
+            wrong.append(f"{phase} {role}: the table says {refused.reason!r}; got {outcome!r}")
+        elif written:
+            wrong.append(f"{phase} {role}: refused but wrote {written} audit entries")
     assert not wrong, "\n".join(wrong)

@@ -17,7 +17,6 @@ from sqlalchemy import String, select
 from spcncl_core import Catalog, DossierError
 from spcncl_core.criteria import schema
 from spcncl_core.criteria.loader import load_criteria_sets
-from spcncl_core.registries import CriteriaSetRegistry
 from spcncl_core.db.base import make_session_factory
 from spcncl_core.db.models import (
     Assignment,
@@ -29,6 +28,7 @@ from spcncl_core.db.models import (
     ScoringEntry,
 )
 from spcncl_core.errors import CriteriaSetError, DuplicateError, RecordError, StaleEditError
+from spcncl_core.registries import CriteriaSetRegistry
 from spcncl_core.services import audit, dossiers, publication, scoring
 
 

@@ -1,11 +1,13 @@
 """The service layer: one module per use case, each function taking a session and plain values.
 
-The CLI and the back office call only these. Functions flush but never commit: the caller owns the transaction,
-so a request either happens whole or not at all. Every change to scores, decisions, criteria-set choices and
-overrides is written to the audit log in the same transaction.
+The CLI and the back office call only these. Every write service is `service(session, actor, [catalog,] …)` with
+`actor` a stored User (None for the public), checks the one permission policy (role × action × round phase) and
+every value before it writes, flushes but never commits (the caller owns the transaction, so a request either
+happens whole or not at all), and writes one audit entry per record it changes, in the same transaction.
 
-    rounds        creating a round, choosing and locking its criteria sets, opening and closing scoring
+    rounds        creating a round, its phases, choosing and locking its criteria sets, opening scoring
     dossiers      registering, submitting and moving dossiers through their states
+    registration  registering many dossiers at once (Excel imports), checked first, written in bulk
     screening     prerequisites and their overrides; preliminary scores
     scoring       council members, assignments, conflicts, scoring forms, coverage
     results       aggregation, ranking, Top N, triangulation
@@ -13,5 +15,6 @@ overrides is written to the audit log in the same transaction.
     recognition   decisions, certificates, expiry, revocation, lookup
     audit         the hash-chained audit log and its verification
     users         back-office users and roles
-    access        role checks (overrides by the secretariat, criteria-set switches by admins)
+    policy        the permission table and `may`/`require`
+    checks        value checks before writing; database errors translated to the project's
 """

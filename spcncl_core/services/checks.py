@@ -42,6 +42,18 @@ def text(value: Any, column: InstrumentedAttribute[Any] | Column[Any], label: st
     return value if value or required else None
 
 
+def reason(value: Any, label: str, *, required: bool = True) -> str | None:
+    """A written reason, checked as text against the audit log's reason column (it is recorded there)."""
+    from spcncl_core.db.models import AuditEntry
+
+    return text(value, AuditEntry.reason, label, required=required)
+
+
+def cut(value: str | None, limit: int = 2000) -> str | None:
+    """A reason the services compose themselves, shortened to fit the audit log's reason column."""
+    return value if value is None or len(value) <= limit else value[:limit - 1] + "…"
+
+
 def json_value(value: Any, label: str) -> Any:
     """Check that `value` is plain JSON (dict with text keys, list, text, int, finite float, bool, None) without NUL
     bytes; raises RecordError naming the first bad place (`label.key[2]`)."""
@@ -113,11 +125,16 @@ def translated(what: str) -> Iterator[None]:
 def flush(session: Session, what: str, savepoint: bool = False) -> None:
     """Flush, translating database errors; with `savepoint`, a refused flush leaves the transaction usable."""
     with translated(what):
-        if savepoint:
+        if not savepoint:
+            session.flush()
+            return
+        try:
             with session.begin_nested():
                 session.flush()
-        else:
-            session.flush()
+        except Exception:
+            for pending in list(session.new):  # the refused records: the transaction stays usable without them
+                session.expunge(pending)
+            raise
 
 
 def _first_line(exc: Exception) -> str:

@@ -10,7 +10,6 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from spcncl_core import clock
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Dossier, Enterprise, Product, Round, User
@@ -76,15 +75,9 @@ def move(session: Session, actor: User, dossier: Dossier, to_state: str, reason:
         raise IllegalTransitionError(f"dossier {dossier.number} becomes {to_state} through "
                                      f"{MOVED_BY.get(to_state, 'its service')}, not by hand")
     require(session, actor, "dossier.return_to_draft", dossier.round)
-    reason = checks.text(reason, audit_reason_column(), "reason", required=False)
+    reason = checks.reason(reason, "reason", required=False)
     apply_move(session, actor, dossier, to_state, reason)
 
-
-def audit_reason_column() -> Any:
-    """The audit log's reason column (texts given as reasons are checked against it)."""
-    from spcncl_core.db.models import AuditEntry
-
-    return AuditEntry.reason
 
 
 def apply_move(session: Session, actor: User | None, dossier: Dossier, to_state: str,
@@ -95,7 +88,7 @@ def apply_move(session: Session, actor: User | None, dossier: Dossier, to_state:
     dossier.state = to_state
     checks.flush(session, f"moving dossier {dossier.number} to {to_state}")
     audit.record(session, actor_name(actor), "dossier.state", "dossier", dossier.number, before={"state": before},
-                 after={"state": to_state}, reason=reason)
+                 after={"state": to_state}, reason=checks.cut(reason))
 
 
 def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to_state: str,
@@ -118,7 +111,7 @@ def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to
             set_committed_value(dossier, "version", dossier.version + 1)
     audit.record_many(session, actor_name(actor), "dossier.state",
                       (("dossier", d.number, {"state": before[d.id]}, {"state": to_state}) for d in dossiers),
-                      reason=reason)
+                      reason=checks.cut(reason))
 
 
 ENTERPRISE_FIELDS = ("ownership", "address", "district", "sector")

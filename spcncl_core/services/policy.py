@@ -51,6 +51,8 @@ POLICY: dict[str, Rule] = {
     # accounts and master data (not tied to a round)
     "user.create": Rule(("admin",), NO_ROUND, "create a back-office user"),
     "user.update": Rule(("admin",), NO_ROUND, "change a user's name, role, active flag or password"),
+    "user.change_own_password": Rule(("admin", "secretariat", "council", "viewer"), NO_ROUND,
+                                     "change one's own password"),
     "enterprise.save": Rule(OFFICE, NO_ROUND, "create or change an enterprise"),
     "product.save": Rule(OFFICE, NO_ROUND, "create or change a product"),
     "round.create": Rule(("admin",), NO_ROUND, "create a round"),
@@ -131,6 +133,13 @@ def may(user: User | None, action: str, round_: Round | None = None) -> Verdict:
             return Verdict(False, f"{rule.what} is done in the {needed} phase; the {round_.year} round is in the "
                                   f"{round_.phase} phase: {what_first}", "phase")
     return Verdict(True)
+
+
+def allowed_actions(user: User | None, round_: Round | None = None) -> list[str]:
+    """Every action `user` may do now: those of `round_` in its phase, or with no round those not tied to one
+    (for a screen that shows only the buttons that will work)."""
+    return [action for action, rule in POLICY.items()
+            if (rule.phases is None) == (round_ is None) and may(user, action, round_)]
 
 
 def stored_user(session: Session, actor: User | None) -> User | None:

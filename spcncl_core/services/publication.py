@@ -74,8 +74,8 @@ def publish(session: Session, actor: User, catalog: Catalog, round_: Round, now:
     audit.record(session, actor_name(actor), "results.published", "round", round_.id,
                  after={"version": version, "published_at": now, "comments_until": publication.comments_until,
                         "dossiers": len(snapshot)})
-    set_phase(session, actor, round_, "publication", reason=f"publication {version}, comments until "
-                                                             f"{clock.show(publication.comments_until, round_.jurisdiction_id)}")
+    until = clock.show(publication.comments_until, round_.jurisdiction_id)
+    set_phase(session, actor, round_, "publication", reason=f"publication {version}, comments until {until}")
     after_commit(session, lambda: catalog.announce("results_published", round=round_, publication=publication))
     return publication
 
@@ -185,9 +185,7 @@ def resolve_comment(session: Session, actor: User, comment: Comment, resolution:
         raise LockedError(f"comment {comment.id} was resolved already ({comment.resolution})")
     if resolution not in RESOLUTIONS:
         raise RecordError(f"resolution must be one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
-    note = checks.text(note, Comment.resolution_note, "a resolution's note saying why") or ""
-    if len(note) > 2000:
-        raise RecordError(f"a resolution's note is {len(note)} characters long; at most 2000 are allowed")
+    note = checks.reason(note, "a resolution's note saying why") or ""
     before = {"state": comment.state, "resolution": comment.resolution}
     comment.state, comment.resolution, comment.resolution_note = "resolved", resolution, note
     checks.flush(session, f"resolving comment {comment.id}")
@@ -202,11 +200,12 @@ def close_comments(session: Session, actor: User, round_: Round, now: datetime |
     require(session, actor, "round.close_comments", round_)
     publication = publication_of(session, round_)
     now = checks.when(now, "time") or utcnow()
+    until = clock.show(publication.comments_until, round_.jurisdiction_id)
     if now <= publication.comments_until:
-        raise PhaseError(f"the comment window of the {round_.year} results runs until "
-                         f"{clock.show(publication.comments_until, round_.jurisdiction_id)}; it cannot be closed before")
+        raise PhaseError(f"the comment window of the {round_.year} results runs until {until}; it cannot be closed "
+                         "before")
     set_phase(session, actor, round_, "decision", reason=f"comment window of publication {publication.version} "
-                                                          f"ended {clock.show(publication.comments_until, round_.jurisdiction_id)}")
+                                                          f"ended {until}")
 
 
 def open_comments(session: Session, round_: Round) -> list[Comment]:

@@ -116,7 +116,7 @@ def revoke(session: Session, actor: User, number: str, reason: str, today: date 
     """Revoke (thu hồi) a valid certificate, e.g. for false data or a serious violation; the reason is required.
     A revoked or expired certificate is refused and left as it is. The certificate's row is locked, so a second
     revocation racing this one is refused."""
-    reason = checks.text(reason, audit_reason(), "a revocation's reason") or ""
+    reason = checks.reason(reason, "a revocation's reason") or ""
     number = checks.text(number, Certificate.number, "certificate number") or ""
     certificate = get_certificate(session, number)
     certificate = session.scalar(select(Certificate).where(Certificate.id == certificate.id).with_for_update()
@@ -142,12 +142,6 @@ def revoke(session: Session, actor: User, number: str, reason: str, today: date 
                  reason=reason)
     return certificate
 
-
-def audit_reason() -> object:
-    """The audit log's reason column (reasons are checked against its length)."""
-    from spcncl_core.db.models import AuditEntry
-
-    return AuditEntry.reason
 
 
 def certificates_of(session: Session, round_: Round) -> list[Certificate]:

@@ -68,8 +68,7 @@ def compute_results(session: Session, actor: User, catalog: Catalog, round_: Rou
                 places[entry.evaluation.dossier_id] = entry
     previous = {r.dossier_id: r for r in session.scalars(select(Result).where(
         Result.dossier_id.in_([d.id for d in dossiers])))}
-    before = {i: {"total": r.total, "passed": r.passed, "position": r.position, "top": r.top}
-              for i, r in previous.items()}
+    before = {i: {"result": audit.result_json(r)} for i, r in previous.items()}
     for r in previous.values():
         session.expunge(r)
     session.execute(delete(Result).where(Result.dossier_id.in_([d.id for d in dossiers])))
@@ -95,7 +94,8 @@ def compute_results(session: Session, actor: User, catalog: Catalog, round_: Rou
     name = actor_name(actor)
     numbers = {d.id: d.number for d in dossiers}
     audit.record_many(session, name, "result.computed",
-                      (("dossier", numbers[r.dossier_id], None, {"result": audit.result_json(r)}) for r in results))
+                      (("dossier", numbers[r.dossier_id], before.get(r.dossier_id), {"result": audit.result_json(r)})
+                       for r in results))
     audit.record(session, name, "results.computed", "round", round_.id,
                  after={"dossiers": len(results), "passed": sum(r.passed for r in results),
                         "top": sorted(d.number for d in dossiers if places.get(d.number) and places[d.number].top)})

@@ -72,7 +72,7 @@ def set_phase(session: Session, actor: User, round_: Round, phase: str, reason: 
     before, round_.phase = round_.phase, phase
     checks.flush(session, f"moving the {round_.year} round to {phase}")
     audit.record(session, actor_name(actor), "round.phase", "round", round_.id, before=before, after=phase,
-                 reason=reason)
+                 reason=checks.cut(reason))
 
 
 def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_: Round, product_group: str,

@@ -123,7 +123,7 @@ def declare_conflict(session: Session, actor: User, member: CouncilMember, dossi
     _own(actor, member, "declare a conflict")
     if member.round_id != dossier.round_id:
         raise RecordError(f"{member.name} is not on the council of dossier {dossier.number}'s round")
-    reason = checks.text(reason, audit_reason(), "a conflict declaration's reason") or ""
+    reason = checks.reason(reason, "a conflict declaration's reason") or ""
     if session.get(Conflict, (member.id, dossier.id)) is None:
         session.add(Conflict(member_id=member.id, dossier_id=dossier.id, reason=reason))
         checks.flush(session, f"declaring {member.code}'s conflict with dossier {dossier.number}", savepoint=True)
@@ -133,12 +133,6 @@ def declare_conflict(session: Session, actor: User, member: CouncilMember, dossi
         audit.record(session, actor_name(actor), "council.conflict_declared", "dossier", dossier.number,
                      after={"member": member.code, "submitted_form_excluded": submitted is not None}, reason=reason)
 
-
-def audit_reason() -> Any:
-    """The audit log's reason column: reasons are checked against its length."""
-    from spcncl_core.db.models import AuditEntry
-
-    return AuditEntry.reason
 
 
 def _own(actor: User | None, member: CouncilMember, doing: str) -> None:
@@ -187,9 +181,9 @@ def _form(session: Session, actor: User, catalog: Catalog, member: CouncilMember
     form = session.scalar(query)
     if form is None:
         form = ScoringForm(member_id=member.id, dossier_id=dossier.id, submitted_at=None)
-        session.add(form)
         try:
-            with session.begin_nested():
+            with session.begin_nested():  # the form is added inside: a refused insert takes it away again
+                session.add(form)
                 session.flush()
         except IntegrityError:  # opened at the same moment by another session: use that one
             form = session.scalar(query)
@@ -349,7 +343,7 @@ def reopen_scoring(session: Session, actor: User, round_: Round, numbers: Iterab
     computing results and publishing makes a new, versioned publication with its own comment window."""
     round_ = checks.lock_round(session, round_)
     require(session, actor, "round.reopen_scoring", round_)
-    reason = checks.text(reason, audit_reason(), "the reason for re-scoring") or ""
+    reason = checks.reason(reason, "the reason for re-scoring") or ""
     wanted = list(dict.fromkeys(numbers))
     if not wanted:
         raise RecordError("name the dossiers to re-score")

@@ -66,9 +66,7 @@ def override(session: Session, actor: User, dossier: Dossier, prerequisite_id: s
              reason: str) -> bool:
     """Override one computed prerequisite with a written reason; the dossier's eligibility follows."""
     require(session, actor, "prerequisite.override", dossier.round)
-    reason = checks.text(reason, PrerequisiteCheck.override_reason, "an override's written reason (lý do)") or ""
-    if len(reason) > 2000:
-        raise RecordError(f"an override's reason is {len(reason)} characters long; at most 2000 are allowed")
+    reason = checks.reason(reason, "an override's written reason (lý do)") or ""
     if not isinstance(passed, bool):
         raise RecordError(f"an override is true or false, not {passed!r}")
     if dossier.state not in ("eligible", "ineligible", "preliminarily_scored"):

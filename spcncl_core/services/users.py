@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.db.models import User
 from spcncl_core.db.models.users import ROLES
-from spcncl_core.errors import DuplicateError, PermissionDeniedError, RecordError
+from spcncl_core.errors import DuplicateError, NotFoundError, PermissionDeniedError, RecordError
 from spcncl_core.services import audit, checks
 from spcncl_core.services.policy import actor_name, require
 
@@ -50,13 +50,21 @@ def _role(role: str) -> str:
     return role
 
 
-def create_user(session: Session, actor: User | None, username: str, name: str, role: str, password: str) -> User:
+def create_user(session: Session, actor: User | None, username: str, name: str, role: str, password: str | None,
+                *, password_hash: str | None = None) -> User:
     """Add a user with one of the roles admin, secretariat, council, viewer (admins only). With no user in the
-    database yet, the first one (an admin) is created by nobody: `actor` None."""
+    database yet, the first one (an admin) is created by nobody: `actor` None. Give the password, or (accounts
+    moved from elsewhere, the demo's) its `hash_password` hash instead."""
     username = checks.text(username, User.username, "user name") or ""
     name = checks.text(name, User.name, "name") or ""
     _role(role)
-    _password(password)
+    if (password is None) == (password_hash is None):
+        raise RecordError("give a password or its hash, not both nor neither")
+    if password_hash is not None and (not isinstance(password_hash, str) or len(password_hash.split("$")) != 6
+                                      or not password_hash.startswith("scrypt$")):
+        raise RecordError("a password hash is the text hash_password makes (scrypt$N$r$p$salt$hash)")
+    if password is not None:
+        _password(password)
     first = actor is None and session.scalar(select(User.id).limit(1)) is None
     if first:
         if role != "admin":
@@ -65,7 +73,8 @@ def create_user(session: Session, actor: User | None, username: str, name: str, 
         require(session, actor, "user.create")
     if session.scalar(select(User.id).where(User.username == username)):
         raise DuplicateError(f"user {username} exists already")
-    user = User(username=username, name=name, role=role, password_hash=hash_password(password), active=True)
+    user = User(username=username, name=name, role=role, active=True,
+                password_hash=password_hash if password is None else hash_password(password))
     session.add(user)
     checks.flush(session, f"adding user {username}", savepoint=True)
     audit.record(session, "setup" if first else actor_name(actor), "user.created", "user", username,
@@ -101,3 +110,43 @@ def update_user(session: Session, actor: User, user: User, *, name: str | None =
     audit.record(session, actor_name(actor), "user.updated", "user", user.username, before=before,
                  after={**changed, **({"password": "changed"} if password is not None else {})})
     return user
+
+
+def change_password(session: Session, actor: User, old_password: str, new_password: str) -> User:
+    """A signed-in user changes their own password, giving the current one. Audited (never the password)."""
+    user = require(session, actor, "user.change_own_password")
+    assert user is not None
+    if not isinstance(old_password, str) or not check_password(user.password_hash, old_password):
+        raise PermissionDeniedError("the current password is not right")
+    user.password_hash = hash_password(_password(new_password))
+    checks.flush(session, f"changing the password of {user.username}")
+    audit.record(session, actor_name(user), "user.password_changed", "user", user.username,
+                 after={"password": "changed"})
+    return user
+
+
+LANGUAGES = ("vi", "en")
+
+
+def get_user(session: Session, username: str) -> User:
+    """A user by username."""
+    found = session.scalar(select(User).where(User.username == username))
+    if found is None:
+        raise NotFoundError(f"no user {username}")
+    return found
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, else None (the caller says only "wrong")."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active or not check_password(user.password_hash, password):
+        return None
+    return user
+
+
+def set_language(session: Session, user: User, language: str) -> None:
+    """A user's own language in the back office: vi (the default) or en. Not audited: a display preference."""
+    if language not in LANGUAGES:
+        raise RecordError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    user.language = language
+    checks.flush(session, f"changing the language of {user.username}")

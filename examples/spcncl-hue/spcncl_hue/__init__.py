@@ -6,6 +6,7 @@ spcncl where the file is.
 """
 
 from importlib.resources import files
+from typing import Any
 
 from spcncl_core import hookimpl
 from spcncl_core.registries import CriteriaSetRegistry
@@ -15,3 +16,11 @@ from spcncl_core.registries import CriteriaSetRegistry
 def register_criteria_sets(registry: CriteriaSetRegistry) -> None:
     """Register Huế's criteria sets, shipped as package data."""
     registry.add_directory(files(__name__) / "criteria_sets", label="spcncl_hue/criteria_sets")
+
+
+@hookimpl
+def register_admin_views(admin: Any, db: Any) -> None:
+    """Add a "Huế" screen to the back office: the Huế rounds and their criteria sets (read-only)."""
+    from spcncl_hue.admin import HueView  # Flask is imported only when a back office asks for the screens
+
+    admin.add_view(HueView(name="Huế", endpoint="hue", url="/admin/hue"))

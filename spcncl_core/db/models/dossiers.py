@@ -24,9 +24,9 @@ class Dossier(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
-    number: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(30), default="draft")
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40), index=True)
+    state: Mapped[str] = mapped_column(String(30), default="draft", index=True)
     product_group: Mapped[str | None] = mapped_column(String(40))
     inputs: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)

@@ -1,0 +1,245 @@
+"""The back office in a real browser: Debian's Chromium driven by Playwright's Python client (never
+`playwright install`). Screenshots of every run are kept in test-artifacts/screenshots/ (git-ignored)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("flask_admin")
+
+from backoffice_helpers import ALT_SET, alt_catalog, app_for, build, snapshot  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from spcncl_core.db.models import (  # noqa: E402
+    Comment,
+    CouncilMember,
+    Dossier,
+    Publication,
+    RoundCriteriaSet,
+    ScoringForm,
+    User,
+)
+from spcncl_core.demo import DEMO_PASSWORD  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+if CHROMIUM is None and os.environ.get("CI") != "true":
+    pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it and runs these tests",
+                allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module (headless)."""
+    assert CHROMIUM, "CI must have Chromium: .ci/run installs it"
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def serve(engine: Any) -> Iterator[Callable[..., str]]:
+    """Serve a back-office app on a free loopback port in a thread; returns its base URL."""
+    from werkzeug.serving import make_server
+
+    servers = []
+
+    def start(catalog: Any, **config: Any) -> str:
+        server = make_server("127.0.0.1", 0, app_for(engine, catalog, **config), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture
+def page(browser: Any, request: Any) -> Iterator[Any]:
+    """A fresh browser context and page; a screenshot of the last page is kept whatever the outcome."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{request.node.name}-last.png"), full_page=True)
+    context.close()
+
+
+def shot(tab: Any, name: str) -> None:
+    """Keep a screenshot as a test artifact."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(tab: Any, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    tab.goto(f"{base}/login")
+    tab.fill("#username", username)
+    tab.fill("#password", password)
+    tab.click("#sign-in")
+    tab.wait_for_load_state()
+
+
+def test_sign_in_for_each_role(page: Any, serve: Any, session: Any, catalog: Any) -> None:
+    demo = build(session, catalog, "recognised")
+    base = serve(catalog)
+    page.goto(f"{base}/admin/dossiers/")
+    assert "/login" in page.url
+    sign_in(page, base, "admin", "wrong-password")
+    assert page.locator(".alert-danger").inner_text().strip().startswith("Sai tên đăng nhập")
+    for username, expected, absent in [("admin", "Người dùng", None), ("secretariat", "Đăng ký hồ sơ", "Người dùng"),
+                                       ("viewer", "Rạng Đông", "Đăng ký hồ sơ"),
+                                       ("member01", "Phiếu đánh giá của tôi", "Đăng ký hồ sơ")]:
+        sign_in(page, base, username)
+        if username != "member01":
+            page.goto(f"{base}/admin/dossiers/?flt0_0={demo.round.id}")
+        assert expected in page.content(), username
+        assert absent is None or absent not in page.content(), username
+        shot(page, f"role-{username}")
+        page.click("#logout")
+        assert "/login" in page.url
+
+
+def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, session: Any, catalog: Any) -> None:
+    demo = build(session, catalog, "registered")
+    inputs = demo.dossiers[0].inputs
+    base = serve(catalog)
+    sign_in(page, base, "secretariat")
+    page.goto(f"{base}/admin/dossiers/")
+    page.click("#register")
+    page.fill("input[name=enterprise_code]", "0108888888")
+    page.fill("input[name=enterprise_name]", "Công ty CP Cơ khí Đông Anh")
+    page.fill("input[name=product_name]", "Máy biến áp 250 kVA")
+    page.fill("input[name=number]", "HN-2023-0500")
+    page.fill("input[name=district]", "Đông Anh")
+    for key, value in inputs.items():
+        if value is True:
+            page.check(f"input[name=in_{key}]")
+        elif isinstance(value, list):
+            for option in value:
+                page.check(f"input[name=in_{key}__{option}]")
+        elif isinstance(value, str) and page.locator(f"select[name=in_{key}]").count():
+            page.select_option(f"select[name=in_{key}]", value)
+        elif value is not False:
+            page.fill(f"input[name=in_{key}]", str(value).replace(".", ","))
+    shot(page, "secretariat-register")
+    page.click("#save-dossier")
+    assert "Đã lưu hồ sơ nháp" in page.content()
+    page.click("#submit")
+    assert page.locator("#state").inner_text() == "Đã nộp"
+    dossier_url = page.url
+    page.goto(f"{base}/admin/rounds/{demo.round.id}")
+    page.click("#open-screening")
+    assert "Đã kết thúc đăng ký" in page.content()
+    page.goto(dossier_url)
+    page.click("#screen")
+    assert page.locator("#state").inner_text() == "Đủ điều kiện"
+    page.click("#preliminary")
+    assert page.locator("#state").inner_text() == "Đã chấm sơ bộ"
+    shot(page, "dossier-page")
+    session.expire_all()
+    assert session.scalar(select(Dossier.state).where(Dossier.number == "HN-2023-0500")) == "preliminarily_scored"
+    page.goto(f"{base}/admin/dossiers/?search=co+khi+dong+anh")
+    assert "HN-2023-0500" in page.content()
+
+
+def test_admin_switches_a_set_then_is_refused_once_scoring_starts(page: Any, serve: Any, session: Any,
+                                                                  catalog: Any) -> None:
+    demo = build(session, catalog, "registered")
+    base = serve(alt_catalog())
+    sign_in(page, base, "admin")
+    page.goto(f"{base}/admin/rounds/{demo.round.id}")
+    shot(page, "round-dashboard")
+    page.select_option("select[name=criteria_set]", ALT_SET)
+    page.click("text=So sánh và đổi")
+    assert page.locator("#diff").inner_text().count("\n") >= 2
+    page.fill("#reason", "Bảng điểm chính thức của Quyết định 2022/QĐ-UBND")
+    shot(page, "switch-diff")
+    page.click("#do-switch")
+    assert f"Đã đổi sang bộ tiêu chí {ALT_SET}" in page.content()
+    scoring_round = build(session, catalog, "scoring", year=2025).round
+    before = snapshot(session)
+    page.goto(f"{base}/admin/rounds/{scoring_round.id}/switch?product_group=standard&criteria_set={ALT_SET}")
+    assert "Không thể đổi" in page.content() and "scoring phase" in page.content()
+    assert page.locator("#do-switch").count() == 0  # no confirmation offered
+    shot(page, "switch-refused")
+    assert snapshot(session) == before
+    assert session.get(RoundCriteriaSet, (demo.round.id, "standard")).criteria_set_id == ALT_SET
+
+
+def test_a_council_member_scores_and_submits(page: Any, serve: Any, session: Any, catalog: Any) -> None:
+    demo = build(session, catalog, "scoring")
+    base = serve(catalog)
+    sign_in(page, base, "member02")
+    assert "Phiếu đánh giá của tôi" in page.content()
+    dossier = next(d for d in demo.dossiers if d.state == "preliminarily_scored")
+    page.click(f"text={dossier.number}")
+    fields = page.locator("input[type=number]")
+    for i in range(fields.count()):
+        fields.nth(i).fill("1.5")
+    page.click("#save")
+    assert "Đã lưu điểm" in page.content()
+    shot(page, "council-form")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("#submit-form")
+    assert "Đã nộp phiếu" in page.content()
+    member = session.scalar(select(CouncilMember).join(User, User.id == CouncilMember.user_id)
+                            .where(User.username == "member02"))
+    session.expire_all()
+    form = session.scalar(select(ScoringForm).where(ScoringForm.member_id == member.id,
+                                                    ScoringForm.dossier_id == dossier.id))
+    assert form.submitted_at is not None and len(form.entries) == fields.count()
+
+
+def test_admin_publishes_and_a_visitor_comments_and_checks_a_certificate(page: Any, serve: Any, session: Any,
+                                                                         catalog: Any) -> None:
+    demo = build(session, catalog, "results")
+    build(session, catalog, "recognised", year=2025)
+    base = serve(catalog)
+    sign_in(page, base, "admin")
+    page.goto(f"{base}/admin/results/{demo.round.id}")
+    shot(page, "results-charts")
+    page.goto(f"{base}/admin/rounds/{demo.round.id}")
+    page.click("#publish")
+    assert "Đã công khai kết quả" in page.content()
+    assert session.scalar(select(Publication).where(Publication.round_id == demo.round.id)) is not None
+    page.click("#logout")
+    page.goto(f"{base}/public/results/{demo.round.id}")
+    page.fill("#author", "Nguyễn Văn D")
+    page.fill("#text", "Đề nghị hội đồng xem lại số liệu xuất khẩu của sản phẩm này.")
+    shot(page, "public-results")
+    page.click("#send-comment")
+    assert "ý kiến đã được tiếp nhận" in page.content()
+    assert session.scalar(select(Comment.author).where(Comment.author == "Nguyễn Văn D"))
+    page.goto(f"{base}/public/certificate")
+    page.fill("#number", "HANOI-2025-001")
+    page.click("#check")
+    assert "Giấy chứng nhận còn hiệu lực" in page.locator("#result").inner_text()
+    shot(page, "public-certificate")
+
+
+def test_the_page_in_english(page: Any, serve: Any, session: Any, catalog: Any) -> None:
+    demo = build(session, catalog, "recognised")
+    base = serve(catalog)
+    sign_in(page, base, "viewer")
+    page.goto(f"{base}/admin/rounds/{demo.round.id}")
+    assert "Hồ sơ theo trạng thái" in page.content()
+    page.click("#language")
+    assert "Dossiers by state" in page.content() and "Sign out" in page.content()
+    shot(page, "round-dashboard-english")
+    page.goto(f"{base}/admin/dossiers/")
+    assert "Search (accents and case do not matter)" in page.content()
