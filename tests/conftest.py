@@ -74,12 +74,20 @@ TEST_DATABASE_ENV = "SPCNCL_TEST_DATABASE_URL"
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A database migrated to the newest schema: PostgreSQL when SPCNCL_TEST_DATABASE_URL names one, else an
-    SQLite file. Migrated down and up once first, so the migrations themselves are tested on that database."""
+    SQLite file. Built up, down and up again, so the migrations themselves are tested on that database both ways.
+    The PostgreSQL database given is the tests' own: whatever an older checkout left in it is wiped first."""
+    from sqlalchemy import text
+
     from spcncl_core.db.base import make_engine
     from spcncl_core.db.migrate import downgrade, upgrade
 
     url = os.environ.get(TEST_DATABASE_ENV) or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     eng = make_engine(url)
+    if eng.dialect.name == "postgresql":
+        with eng.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(eng)
     downgrade(eng, "base")
     upgrade(eng)
     yield eng
