@@ -64,6 +64,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                  provenance_label=lambda p: str(PROVENANCE.get(p, p)), phase_label=phase_label,
                                  diff_label=diff_label)
 
+    from . import errors
+
+    errors.init_app(app)
+
     @app.route("/")
     def root() -> Any:
         return redirect(url_for("public.index"))
