@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -79,6 +84,29 @@ PHASE_ENTRY = {
     "decision": _l("the comment window has ended and comments are closed"),
     "closed": _l("the recognition decision is recorded"),
 }
+# the audit log's actions (past tense: what happened), for the dossier's history and the audit screen
+AUDIT = {
+    "certificate.issued": _l("certificate issued"), "certificate.revoked": _l("certificate revoked"),
+    "comment.received": _l("comment received"), "comment.explanation_requested": _l("explanation requested"),
+    "comment.explained": _l("explanation recorded"), "comment.resolved": _l("comment resolved"),
+    "council.member_added": _l("council member added"), "council.assigned": _l("criteria assigned"),
+    "council.conflict_declared": _l("conflict of interest declared"),
+    "dossier.registered": _l("dossier registered"), "dossier.updated": _l("dossier edited"),
+    "dossier.state": _l("state changed"), "enterprise.created": _l("enterprise created"),
+    "enterprise.updated": _l("enterprise changed"), "product.created": _l("product created"),
+    "product.updated": _l("product changed"), "form.opened": _l("scoring form opened"),
+    "form.reopened": _l("scoring form reopened"), "form.submitted": _l("scoring form submitted"),
+    "score.saved": _l("points saved"), "prerequisite.overridden": _l("prerequisite overridden"),
+    "recognition.decided": _l("recognition decided"), "result.computed": _l("result computed"),
+    "results.computed": _l("results computed"), "results.published": _l("results published"),
+    "round.created": _l("round created"), "round.criteria_set_chosen": _l("criteria set switched"),
+    "round.phase": _l("phase changed"), "user.created": _l("user created"), "user.updated": _l("user changed"),
+    "user.password_changed": _l("password changed"),
+}
+COMMENT_STATES = {"open": _l("open"), "explanation_requested": _l("explanation requested"),
+                  "resolved": _l("resolved")}
+RESOLUTIONS = {"kept": _l("result kept"), "rescored": _l("sent back for re-scoring"),
+               "excluded": _l("excluded")}
 PROVENANCE = {"official": _l("official"), "reconstruction": _l("reconstruction (not the official table)")}
 
 
@@ -115,6 +143,45 @@ REFUSALS = ((PermissionDeniedError, _l("Not allowed")), (PhaseError, _l("Not in 
 def diff_label(word: str | None) -> str:
     """A word of a criteria-set diff (what changed, how) in words."""
     return str(DIFF.get(word or "", word or ""))
+
+
+def _option_words() -> dict[str, dict[str, str]]:
+    global _OPTION_WORDS
+    if _OPTION_WORDS is None:
+        with (files("spcncl_admin") / "option_labels.yaml").open("rb") as handle:
+            _OPTION_WORDS = yaml.safe_load(handle) or {}
+    return _OPTION_WORDS
+
+
+_OPTION_WORDS: dict[str, dict[str, str]] | None = None
+
+
+def option_label(spec: Any, code: Any) -> str:
+    """An option of a choice or set input in words: the criteria set's own label when it has one, else our
+    table (option_labels.yaml), else the code itself."""
+    lang = str(get_locale() or "vi")
+    own = (getattr(spec, "option_labels", None) or {}).get(code) if spec is not None else None
+    words = own or _option_words().get(str(code)) or {}
+    return str(words.get(lang) or words.get("vi") or code)
+
+
+def audit_label(action: str | None) -> str:
+    """An audit log action in words."""
+    return str(AUDIT.get(action or "", action or ""))
+
+
+def comment_state_label(state: str | None, resolution: str | None = None) -> str:
+    """A comment's state, with its resolution when resolved."""
+    text = str(COMMENT_STATES.get(state or "", state or ""))
+    return f"{text}: {RESOLUTIONS.get(resolution, resolution)}" if resolution else text
+
+
+def audit_value(value: Any) -> Any:
+    """An audit entry's before/after value with its codes in words (states, phases), for fmt_brief."""
+    if isinstance(value, dict):
+        words = {"state": state_label, "phase": phase_label}
+        return {k: words[k](v) if k in words and isinstance(v, str) else v for k, v in value.items()}
+    return value
 
 
 def action_label(action: str | None) -> str:
