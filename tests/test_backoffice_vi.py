@@ -123,7 +123,7 @@ def test_no_raw_codes_on_the_register_form_and_the_dossier_page(engine: Any, ses
     for code in ("semi_automated", "iso9001", "trademark", "permit_compliance"):
         assert code not in inputs, code
     history = page.split('id="history"', 1)[1].split("</table>", 1)[0]
-    assert "đăng ký hồ sơ" in history and "chuyển trạng thái" in history
+    assert "đăng ký hồ sơ" in history and "chuyển trạng thái" in history and "Trạng thái: Đã nộp" in history
     for code in ("dossier.registered", "dossier.state", "state: submitted", "state: eligible"):
         assert code not in history, history[max(0, history.find(code) - 300):history.find(code) + 100]
     evaluation = page.split('id="evaluation"', 1)[1].split("</table>", 1)[0]

@@ -179,8 +179,9 @@ def comment_state_label(state: str | None, resolution: str | None = None) -> str
 def audit_value(value: Any) -> Any:
     """An audit entry's before/after value with its codes in words (states, phases), for fmt_brief."""
     if isinstance(value, dict):
-        words = {"state": state_label, "phase": phase_label}
-        return {k: words[k](v) if k in words and isinstance(v, str) else v for k, v in value.items()}
+        words = {"state": (_l("State"), state_label), "phase": (_l("Phase"), phase_label)}
+        return {str(words[k][0]) if k in words else k: words[k][1](v) if k in words and isinstance(v, str) else v
+                for k, v in value.items()}
     return value
 
 
