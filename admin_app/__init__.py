@@ -57,12 +57,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_babel import get_locale
 
     from .views.base import allowed
-    from .views.labels import PROVENANCE, diff_label, group_label, phase_label, role_label, state_label
+    from .views.labels import (
+        PROVENANCE,
+        audit_label,
+        audit_value,
+        comment_state_label,
+        diff_label,
+        group_label,
+        option_label,
+        phase_label,
+        role_label,
+        state_label,
+    )
 
     app.jinja_env.globals.update(allowed=allowed, get_locale=get_locale, group_label=group_label,
                                  role_label=role_label, state_label=state_label,
                                  provenance_label=lambda p: str(PROVENANCE.get(p, p)), phase_label=phase_label,
-                                 diff_label=diff_label)
+                                 diff_label=diff_label, option_label=option_label, audit_label=audit_label,
+                                 audit_value=audit_value, comment_state_label=comment_state_label)
+
+    from . import errors
+
+    errors.init_app(app)
 
     @app.route("/")
     def root() -> Any:

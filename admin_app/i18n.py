@@ -4,6 +4,7 @@ the fix of Flask-Admin's badly worded Vietnamese strings (STYLE.md trap 9), Hano
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib.resources import files
@@ -123,6 +124,36 @@ def fmt_brief(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# the engine's texts are English and neutral; for a Vietnamese page the web layer says their fixed phrases in
+# Vietnamese and writes their numbers the Vietnamese way (the engine's texts themselves never change)
+_ENGINE_VI = (
+    (re.compile(r"^tie on total (\S+): higher (\S+) subtotal \((\S+) vs (\S+)\)$"),
+     r"bằng tổng điểm \1: điểm nhóm \2 cao hơn (\3 so với \4)"),
+    (re.compile(r"^tie on total (\S+): earlier submission \((.+) vs (.+)\)$"),
+     r"bằng tổng điểm \1: nộp hồ sơ sớm hơn (\2 so với \3)"),
+    (re.compile(r"^tie on total (\S+) not broken by (.*)$"), r"bằng tổng điểm \1, chưa phân định được bằng \2"),
+    (re.compile(r"council: mean of (\d+) members?"), r"hội đồng: trung bình của \1 thành viên"),
+    (re.compile(r"not scored yet \(scored by the council\)"), "chưa chấm (do hội đồng chấm)"),
+    (re.compile(r"(\d) of (\d)"), r"\1 trên \2"),
+)
+_DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w]|\.\d)")
+_BIG = re.compile(r"(?<![\w.,:-])[1-9]\d{4,}(?![\w.,:-])")
+
+
+def fmt_engine(text: Any) -> str:
+    """An explanation or tie-break note of the engine ("product_revenue 560.5 ≥ 500 → 8 of 10") for the page:
+    in Vietnamese, "560,5 ≥ 500 → 8 trên 10"; unchanged in English."""
+    if text is None:
+        return ""
+    text = str(text)
+    if str(get_locale() or "vi") != "vi":
+        return text
+    for pattern, words in _ENGINE_VI:
+        text = pattern.sub(words, text)
+    text = _DECIMAL.sub(lambda m: fmt_number(m.group(0)), text)
+    return _BIG.sub(lambda m: fmt_number(m.group(0)), text)
+
+
 def fmt_vnd(value: Any) -> str:
     """An amount of đồng: 17.000.000.000 ₫."""
     return format_currency(Decimal(str(value)), "VND", locale=str(get_locale() or "vi"))
@@ -137,6 +168,6 @@ def init_app(app: Flask) -> None:
     if not isinstance(babel.__dict__.get("domain_instance"), PoDomain):
         babel.__dict__["domain_instance"] = PoDomain()
     _patch_flask_admin()
-    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief,
+    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief, engine=fmt_engine,
                                  plain=fmt_plain)
     Locale.parse("vi")  # fail at start-up, not on the first request, if Babel lacks the locale data

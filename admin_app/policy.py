@@ -26,5 +26,8 @@ def can(user: Any, action: str, round_: Any = None) -> bool:
 
 
 def why_not(user: Any, action: str, round_: Any) -> str:
-    """The policy's reason for refusing `action` on `round_` now ('' when allowed)."""
-    return may(user, action, round_).reason
+    """The policy's reason for refusing `action` on `round_` now, in the page's language ('' when allowed)."""
+    from .views.labels import verdict_text
+
+    verdict = may(user, action, round_)
+    return "" if verdict else verdict_text(verdict)

@@ -25,7 +25,7 @@ from spcncl_core.dossier import Dossier as EngineDossier
 from spcncl_core.errors import RecordError
 from spcncl_core.services import dossiers, publication, recognition, results, rounds, scoring, screening, users
 
-SYNTHETIC = "số liệu giả định (synthetic figures)"
+SYNTHETIC = "số liệu giả định"  # said once, in Vietnamese: names read "… (số liệu giả định)"
 PUBLIC_NAMES = [  # (product, enterprise, sector, high-tech list item or None)
     ("Đèn LED Rạng Đông", "Công ty CP Bóng đèn Phích nước Rạng Đông", "điện, điện tử", None),
     ("Dây và cáp điện Cadisun", "Công ty CP Dây cáp điện Thượng Đình (Cadisun)", "điện, điện tử", None),

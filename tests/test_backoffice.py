@@ -207,7 +207,8 @@ def test_admin_switches_a_set_with_a_reason_then_is_refused_once_scoring_started
     assert "Không thể đổi" in page
     html = client.post(f"/admin/rounds/{scoring_round.id}/switch", data={**form, "reason": "thử"},
                        follow_redirects=True).get_data(as_text=True)
-    assert "scoring phase" in html or "locked" in html
+    # said in Vietnamese from the policy's verdict, not the core's English reason
+    assert "đang ở giai đoạn Hội đồng chấm điểm" in html and "scoring phase" not in html
     assert snapshot(session) == before
 
 
@@ -232,7 +233,8 @@ def test_secretariat_registers_submits_and_screens_a_dossier(engine: Any, sessio
     client.post(f"/admin/dossier/{dossier.id}/submit", data={"csrf_token": csrf})
     html = client.post(f"/admin/dossier/{dossier.id}/screen", data={"csrf_token": csrf}, follow_redirects=True
                        ).get_data(as_text=True)
-    assert "registration" in html  # refused in the registration phase, with the phase it needs
+    # refused in the registration phase, with the phase it needs, in Vietnamese
+    assert "làm ở giai đoạn Thẩm định" in html and "đang ở giai đoạn Đăng ký" in html
     client.post(f"/admin/rounds/{demo.round.id}/open-screening", data={"csrf_token": csrf})
     html = client.post(f"/admin/dossier/{dossier.id}/screen", data={"csrf_token": csrf}, follow_redirects=True
                        ).get_data(as_text=True)

@@ -174,7 +174,7 @@ def test_admin_switches_a_set_then_is_refused_once_scoring_starts(page: Any, ser
     scoring_round = build(session, catalog, "scoring", year=2025).round
     before = snapshot(session)
     page.goto(f"{base}/admin/rounds/{scoring_round.id}/switch?product_group=standard&criteria_set={ALT_SET}")
-    assert "Không thể đổi" in page.content() and "scoring phase" in page.content()
+    assert "Không thể đổi" in page.content() and "đang ở giai đoạn Hội đồng chấm điểm" in page.content()
     assert page.locator("#do-switch").count() == 0  # no confirmation offered
     shot(page, "switch-refused")
     assert snapshot(session) == before

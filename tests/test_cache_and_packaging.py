@@ -73,7 +73,8 @@ def test_wheel_carries_the_criteria_sets_and_works_from_any_directory(tmp_path: 
                     "--wheel-dir", str(tmp_path / "dist"), str(ROOT)], check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("spcncl-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    yaml_files = sorted(n for n in names if n.endswith(".yaml"))
+    yaml_files = sorted(n for n in names if n.endswith(".yaml") and n.startswith("spcncl_criteria_sets/"))
+    assert "spcncl_admin/option_labels.yaml" in names  # the back office's words for input options
     assert yaml_files == [f"spcncl_criteria_sets/hanoi/{y}-{g}.yaml" for y in (2018, 2021, 2023)
                           for g in ("high-tech", "standard")]
     assert "spcncl_plugins/hanoi.py" in names and "spcncl_core/cli.py" in names

@@ -41,7 +41,7 @@ def test_demo_round_report_audit_and_certificates(capsys: pytest.CaptureFixture[
     assert len(top) == 10 and [r["position"] for r in top] == list(range(1, 11))
     assert report["open_comments"] == 0 and len(report["certificates"]) == 33
     assert all(r["certificate"] for r in rows if r["passed"])
-    assert "synthetic" in report["round"]["title"]  # demo figures say what they are
+    assert "số liệu giả định" in report["round"]["title"]  # demo figures say what they are (in Vietnamese)
     code, out, _ = run(capsys, "round", "report", "--year", "2023", "--database-url", db_url)
     assert code == 0 and "Top 10" in out and "open comments 0; certificates 33" in out
     code, out, _ = run(capsys, "certificate", "check", "hanoi-2023-001", "--database-url", db_url)

@@ -23,7 +23,7 @@ from spcncl_core.search import fold
 from ..extensions import db
 from ..i18n import fmt_date, fmt_datetime
 from ..policy import STAFF, can
-from .labels import refusal_lead
+from .labels import refusal_lead, refusal_text
 
 T = TypeVar("T")
 
@@ -57,7 +57,7 @@ def refusal(exc: SpcnclError) -> str:
     """A service's error for the page: a short lead in the page's language, then the service's own message."""
     if isinstance(exc, ProblemsError):
         return f"{refusal_lead(exc)}: {exc.summary}: " + "; ".join(str(p) for p in exc.problems[:20])
-    return f"{refusal_lead(exc)}: {exc}"
+    return f"{refusal_lead(exc)}: {refusal_text(exc)}"
 
 
 def run_service(call: Callable[[], T], done: str | None = None) -> T | None:

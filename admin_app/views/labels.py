@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from spcncl_core.errors import (
@@ -14,6 +20,8 @@ from spcncl_core.errors import (
     SpcnclError,
     StaleEditError,
 )
+from spcncl_core.services.policy import PHASES as PHASE_ORDER
+from spcncl_core.services.policy import Verdict
 
 STATES = {
     "draft": _l("Draft"), "submitted": _l("Submitted"), "eligible": _l("Eligible"), "ineligible": _l("Ineligible"),
@@ -23,10 +31,82 @@ STATES = {
 }
 GROUPS = {"standard": _l("Standard"), "high-tech": _l("High-tech")}
 ROLES = {"admin": _l("Administrator"), "secretariat": _l("Working group"), "council": _l("Council member"),
-         "viewer": _l("Viewer")}
+         "viewer": _l("Viewer"), "public": _l("the public (not signed in)")}
 PHASES = {"registration": _l("Registration"), "screening": _l("Screening"), "scoring": _l("Council scoring"),
           "results": _l("Results"), "publication": _l("Publication and comments"), "decision": _l("Decision"),
           "closed": _l("Closed")}
+# the policy's actions (spcncl_core.services.policy.POLICY), named for a refusal; a test checks every action has one
+ACTIONS = {
+    "user.create": _l("create a back-office user"),
+    "user.update": _l("change a user's name, role, active flag or password"),
+    "user.change_own_password": _l("change one's own password"),
+    "enterprise.save": _l("create or change an enterprise"),
+    "product.save": _l("create or change a product"),
+    "round.create": _l("create a round"),
+    "round.choose_criteria_set": _l("switch the criteria set of a product group"),
+    "round.open_screening": _l("close registration, open screening"),
+    "dossier.register": _l("register a product's dossier"),
+    "dossier.update": _l("edit a draft dossier"),
+    "dossier.submit": _l("submit a draft dossier"),
+    "dossier.return_to_draft": _l("return a submitted dossier to draft"),
+    "dossier.screen": _l("check a dossier's prerequisites"),
+    "prerequisite.override": _l("override a prerequisite with a written reason"),
+    "dossier.preliminary_score": _l("compute a dossier's preliminary scores"),
+    "council.add_member": _l("add a council member"),
+    "council.assign": _l("assign criteria to a council member"),
+    "council.declare_conflict": _l("declare a member's conflict with a dossier"),
+    "round.start_scoring": _l("open council scoring (locks the criteria sets)"),
+    "form.open": _l("open one's own scoring form"),
+    "form.save": _l("save points on one's own scoring form"),
+    "form.submit": _l("submit one's own scoring form"),
+    "scores.import": _l("import members' submitted forms on their behalf"),
+    "round.close_scoring": _l("close council scoring"),
+    "results.compute": _l("compute results, ranking and Top N"),
+    "results.publish": _l("publish results and open the comment window"),
+    "comment.submit": _l("comment on published results"),
+    "comment.request_explanation": _l("ask the enterprise to explain"),
+    "comment.record_explanation": _l("record the enterprise's explanation"),
+    "comment.resolve": _l("resolve a comment"),
+    "round.reopen_scoring": _l("send dossiers back to the council for re-scoring"),
+    "round.close_comments": _l("close the comment window once it has ended"),
+    "recognition.decide": _l("record the recognition decision"),
+    "certificate.expire": _l("mark run-out certificates expired"),
+    "certificate.revoke": _l("revoke a certificate"),
+}
+# what must happen for a round to reach each phase (the policy's PHASE_ENTRY, in words for officials)
+PHASE_ENTRY = {
+    "registration": _l("the round is created in it"),
+    "screening": _l("registration is closed"),
+    "scoring": _l("every submitted dossier is screened and preliminarily scored, then council scoring is opened"),
+    "results": _l("council scoring is closed: every eligible dossier needs a submitted scoring form for each of its "
+                  "criteria"),
+    "publication": _l("results are computed and published"),
+    "decision": _l("the comment window has ended and comments are closed"),
+    "closed": _l("the recognition decision is recorded"),
+}
+# the audit log's actions (past tense: what happened), for the dossier's history and the audit screen
+AUDIT = {
+    "certificate.issued": _l("certificate issued"), "certificate.revoked": _l("certificate revoked"),
+    "comment.received": _l("comment received"), "comment.explanation_requested": _l("explanation requested"),
+    "comment.explained": _l("explanation recorded"), "comment.resolved": _l("comment resolved"),
+    "council.member_added": _l("council member added"), "council.assigned": _l("criteria assigned"),
+    "council.conflict_declared": _l("conflict of interest declared"),
+    "dossier.registered": _l("dossier registered"), "dossier.updated": _l("dossier edited"),
+    "dossier.state": _l("state changed"), "enterprise.created": _l("enterprise created"),
+    "enterprise.updated": _l("enterprise changed"), "product.created": _l("product created"),
+    "product.updated": _l("product changed"), "form.opened": _l("scoring form opened"),
+    "form.reopened": _l("scoring form reopened"), "form.submitted": _l("scoring form submitted"),
+    "score.saved": _l("points saved"), "prerequisite.overridden": _l("prerequisite overridden"),
+    "recognition.decided": _l("recognition decided"), "result.computed": _l("result computed"),
+    "results.computed": _l("results computed"), "results.published": _l("results published"),
+    "round.created": _l("round created"), "round.criteria_set_chosen": _l("criteria set switched"),
+    "round.phase": _l("phase changed"), "user.created": _l("user created"), "user.updated": _l("user changed"),
+    "user.password_changed": _l("password changed"),
+}
+COMMENT_STATES = {"open": _l("open"), "explanation_requested": _l("explanation requested"),
+                  "resolved": _l("resolved")}
+RESOLUTIONS = {"kept": _l("result kept"), "rescored": _l("sent back for re-scoring"),
+               "excluded": _l("excluded")}
 PROVENANCE = {"official": _l("official"), "reconstruction": _l("reconstruction (not the official table)")}
 
 
@@ -63,6 +143,81 @@ REFUSALS = ((PermissionDeniedError, _l("Not allowed")), (PhaseError, _l("Not in 
 def diff_label(word: str | None) -> str:
     """A word of a criteria-set diff (what changed, how) in words."""
     return str(DIFF.get(word or "", word or ""))
+
+
+def _option_words() -> dict[str, dict[str, str]]:
+    global _OPTION_WORDS
+    if _OPTION_WORDS is None:
+        with (files("spcncl_admin") / "option_labels.yaml").open("rb") as handle:
+            _OPTION_WORDS = yaml.safe_load(handle) or {}
+    return _OPTION_WORDS
+
+
+_OPTION_WORDS: dict[str, dict[str, str]] | None = None
+
+
+def option_label(spec: Any, code: Any) -> str:
+    """An option of a choice or set input in words: the criteria set's own label when it has one, else our
+    table (option_labels.yaml), else the code itself."""
+    lang = str(get_locale() or "vi")
+    own = (getattr(spec, "option_labels", None) or {}).get(code) if spec is not None else None
+    words = own or _option_words().get(str(code)) or {}
+    return str(words.get(lang) or words.get("vi") or code)
+
+
+def audit_label(action: str | None) -> str:
+    """An audit log action in words."""
+    return str(AUDIT.get(action or "", action or ""))
+
+
+def comment_state_label(state: str | None, resolution: str | None = None) -> str:
+    """A comment's state, with its resolution when resolved."""
+    text = str(COMMENT_STATES.get(state or "", state or ""))
+    return f"{text}: {RESOLUTIONS.get(resolution, resolution)}" if resolution else text
+
+
+def audit_value(value: Any) -> Any:
+    """An audit entry's before/after value with its codes in words (states, phases), for fmt_brief."""
+    if isinstance(value, dict):
+        words = {"state": (_l("State"), state_label), "phase": (_l("Phase"), phase_label)}
+        return {str(words[k][0]) if k in words else k: words[k][1](v) if k in words and isinstance(v, str) else v
+                for k, v in value.items()}
+    return value
+
+
+def action_label(action: str | None) -> str:
+    """A policy action in words."""
+    return str(ACTIONS.get(action or "", action or ""))
+
+
+def _either(words: list[str]) -> str:
+    return str(_l(" or ")).join(words)
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """A refusal of the policy said in the page's language from its facts (the action, the roles or phases it
+    needs, the actor's role, the round's phase), not the core's English reason."""
+    what = action_label(verdict.action)
+    if verdict.kind == "phase":
+        phases = list(PHASE_ORDER)
+        later = verdict.phase in phases and verdict.needs and \
+            phases.index(verdict.phase) > phases.index(verdict.needs[-1])
+        step = (_("that phase is over for this round") if later else
+                _("first %(step)s", step=str(PHASE_ENTRY.get(verdict.needs[0], verdict.needs[0]))))
+        return _("%(what)s is done in the %(needed)s phase; the %(year)s round is in the %(phase)s phase: "
+                 "%(step)s.", what=what, needed=_either([phase_label(p) for p in verdict.needs]),
+                 year=verdict.year, phase=phase_label(verdict.phase), step=step)
+    if not verdict.needs:
+        return _("%(what)s: this account is inactive.", what=what)
+    return _("%(what)s needs the role %(roles)s; your role is %(role)s.", what=what,
+             roles=_either([role_label(r) for r in verdict.needs]), role=role_label(verdict.role))
+
+
+def refusal_text(exc: Exception) -> str:
+    """A service's refusal in the page's language: from the policy's verdict when the refusal carries one, else
+    the service's own message."""
+    verdict = getattr(exc, "verdict", None)
+    return verdict_text(verdict) if isinstance(verdict, Verdict) else str(exc)
 
 
 def refusal_lead(exc: Exception) -> str:

@@ -19,7 +19,8 @@ from spcncl_core.services.dossiers import STATES
 
 from ..extensions import db
 from .base import StaffModelView
-from .labels import group_label, state_label
+from ..i18n import fmt_brief
+from .labels import audit_label, audit_value, group_label, state_label
 
 
 def _distinct(column: Any) -> Any:
@@ -146,7 +147,10 @@ class AuditView(StaffModelView):
     column_searchable_list = ("actor", "action", "entity_id")
     column_filters = ("actor", "action", "entity", "entity_id")
     column_default_sort = ("seq", True)
-    column_formatters = {"after": lambda v, c, m, n: escape(str(m.after)[:160]) if m.after is not None else ""}
+    # the action in words, the raw code beside it (the filters and search take the code)
+    column_formatters = {"after": lambda v, c, m, n: escape(fmt_brief(audit_value(m.after))) if m.after is not None else "",
+                         "action": lambda v, c, m, n: Markup('{} <span class="explain">{}</span>').format(
+                             audit_label(m.action), m.action)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(AuditEntry, *args, **kwargs)

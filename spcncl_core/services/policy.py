@@ -96,11 +96,18 @@ ACTIONS = tuple(POLICY)
 
 @dataclass(frozen=True)
 class Verdict:
-    """The answer to "may this user do this now?": `allowed`, and `reason` when not."""
+    """The answer to "may this user do this now?": `allowed`, and `reason` when not. A refusal also carries its
+    facts, so that a web layer can say it in its own language: the `action`, the roles or phases it `needs`, the
+    actor's `role` and the round's `phase` and `year` (`needs` is empty when the user is inactive)."""
 
     allowed: bool
     reason: str = ""
     kind: str = ""  # "role" or "phase" when refused
+    action: str = ""
+    needs: tuple[str, ...] = ()
+    role: str = ""
+    phase: str = ""
+    year: int | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -118,10 +125,11 @@ def may(user: User | None, action: str, round_: Round | None = None) -> Verdict:
         raise KeyError(f"no action {action!r} in the policy; known: {', '.join(ACTIONS)}")
     role = role_of(user)
     if user is not None and not user.active:
-        return Verdict(False, f"user {user.username} is inactive", "role")
+        return Verdict(False, f"user {user.username} is inactive", "role", action, (), role)
     if role not in rule.roles:
         who = "nobody is signed in (the public)" if user is None else f"{user.username} is {role}"
-        return Verdict(False, f"{rule.what} needs the role {' or '.join(rule.roles)}; {who}", "role")
+        return Verdict(False, f"{rule.what} needs the role {' or '.join(rule.roles)}; {who}", "role", action,
+                       rule.roles, role)
     if rule.phases is not None:
         if round_ is None:
             raise ValueError(f"{action} is a step of a round: give the round")
@@ -131,7 +139,8 @@ def may(user: User | None, action: str, round_: Round | None = None) -> Verdict:
             later = PHASES.index(round_.phase) > PHASES.index(rule.phases[-1])
             what_first = ("that phase is over for this round" if later else f"first {PHASE_ENTRY[first]}")
             return Verdict(False, f"{rule.what} is done in the {needed} phase; the {round_.year} round is in the "
-                                  f"{round_.phase} phase: {what_first}", "phase")
+                                  f"{round_.phase} phase: {what_first}", "phase", action, rule.phases, role,
+                           round_.phase, round_.year)
     return Verdict(True)
 
 
@@ -161,7 +170,9 @@ def require(session: Session, actor: User | None, action: str, round_: Round | N
     user = stored_user(session, actor)
     verdict = may(user, action, round_)
     if not verdict:
-        raise (PhaseError if verdict.kind == "phase" else PermissionDeniedError)(verdict.reason)
+        error = (PhaseError if verdict.kind == "phase" else PermissionDeniedError)(verdict.reason)
+        error.verdict = verdict  # type: ignore[attr-defined]  # the facts, for a message in another language
+        raise error
     return user
 
 
