@@ -128,7 +128,10 @@ class DossierView(StaffModelView):
                 or_(Enterprise.name_key.like(like), Enterprise.code.like(like)))
             condition = Dossier.product_id.in_(products.union(owners))
             if any(ch.isdigit() for ch in term):  # dossier numbers have digits; other terms skip the full scan
-                condition = or_(condition, func.lower(Dossier.number).like(like))
+                # a union of ids rather than an OR, so that each side reads one index, not every dossier's row
+                by_product = select(Dossier.id).where(condition)
+                by_number = select(Dossier.id).where(func.lower(Dossier.number).like(like))
+                condition = Dossier.id.in_(by_product.union(by_number))
             query = query.filter(condition)
             if count_query is not None:
                 count_query = count_query.filter(condition)
