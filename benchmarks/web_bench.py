@@ -35,7 +35,7 @@ from spcncl_core.db.migrate import downgrade, upgrade  # noqa: E402
 from spcncl_core.db.models import Dossier, Enterprise, Product  # noqa: E402
 from spcncl_core.demo import DISTRICTS, PUBLIC_NAMES, SECTORS, create_demo_users  # noqa: E402
 from spcncl_core.search import fold  # noqa: E402
-from spcncl_core.services import rounds  # noqa: E402
+from spcncl_core.services import audit, rounds  # noqa: E402
 
 TARGET_P95_MS = 300
 HERE = Path(__file__).resolve().parent
@@ -44,6 +44,7 @@ STATES = ["submitted", "eligible", "ineligible", "preliminarily_scored", "counci
 
 def build(url: str, count: int) -> int:
     """A fresh schema with one round of `count` dossiers; returns the round's id."""
+    os.environ.setdefault(audit.DEV_KEY_ENV, "1")  # a throw-away database: the public key is enough (--only web)
     engine = make_engine(url)
     downgrade(engine, "base")
     upgrade(engine)
