@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -201,6 +202,9 @@ def main() -> int:
     parser.add_argument("--web-seconds", type=int, default=30)
     parser.add_argument("--only", choices=("engine", "council", "nested", "cli", "round", "excel", "web"),
                         help="run one benchmark")
+    parser.add_argument("--timing-misses-warn", action="store_true",
+                        help="a missed speed target is printed but does not fail the run (CI on a shared machine); "
+                             "a wrong result, an error or a broken bound still fails it")
     args = parser.parse_args()
     print(f"spcncl benchmarks — Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
     missed: list[str] = []
@@ -232,9 +236,22 @@ def main() -> int:
         print()
     if missed:
         print("TARGETS MISSED:\n  " + "\n  ".join(missed))
+        wrong = [m for m in missed if not is_timing(m)]
+        if args.timing_misses_warn and not wrong:
+            print("(speed targets only: reported, not failing this run — --timing-misses-warn)")
+            return 0
         return 1
     print("all targets met")
     return 0
+
+
+TIMING = re.compile(r"/s < |×|\btook [\d.]+ s\b|\bp95 |\bpeaked at | s ≥ | ms ≥ ")
+
+
+def is_timing(missed: str) -> bool:
+    """A missed speed or memory target (which a loaded machine can cause), as against a wrong result, an error or a
+    broken bound on queries (which no machine excuses)."""
+    return bool(TIMING.search(missed)) and "differ" not in missed and "errors" not in missed
 
 
 if __name__ == "__main__":

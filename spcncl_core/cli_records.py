@@ -150,7 +150,7 @@ def cmd_round_report(catalog: Catalog, args: argparse.Namespace) -> int:
         data = [{"position": r.position, "dossier": r.dossier, "product": r.product, "enterprise": r.enterprise,
                  "product_group": r.product_group, "state": r.state, "eligible": r.eligible,
                  "total": None if r.total is None else float(r.total), "total_text": r.total_text,
-                 "passed": r.passed, "top": r.top, "tie_break": r.tie_break,
+                 "passed": r.passed, "class": r.result_class, "top": r.top, "tie_break": r.tie_break,
                  "certificate": r.certificate.number if r.certificate else None} for r in rows]
         certificates = sorted((r.certificate for r in rows if r.certificate), key=lambda c: c.number)
         if args.json:
@@ -163,10 +163,13 @@ def cmd_round_report(catalog: Catalog, args: argparse.Namespace) -> int:
                              ensure_ascii=False, indent=2))
             return 0
         print(f"{round_.title}\n")
-        print(table(["#", "dossier", "product", "group", "total", "result", "top", "certificate"],
+        classed = any(r["class"] for r in data)  # a class column only for sets with result classes
+        print(table(["#", "dossier", "product", "group", "total", "result", *(["class"] if classed else []), "top",
+                     "certificate"],
                     [[r["position"] or "", r["dossier"], _cut(r["product"], 34), r["product_group"], r["total_text"],
                       "✓ đạt" if r["passed"] else ("✗ không đủ điều kiện" if not r["eligible"] else "✗ không đạt"),
-                      "TOP" if r["top"] else "", r["certificate"] or ""] for r in data], right=(0, 4)))
+                      *([r["class"] or ""] if classed else []), "TOP" if r["top"] else "", r["certificate"] or ""]
+                     for r in data], right=(0, 4)))
         eligible = [r for r in data if r["eligible"]]
         top = [r for r in data if r["top"]]
         print(f"\nregistered {len(data)}; eligible {len(eligible)} of "

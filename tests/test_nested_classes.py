@@ -326,3 +326,15 @@ def test_criteria_diff_reports_every_difference(catalog: Catalog) -> None:
         ("group", "P2", "max_points"): ("8", "7"),
         ("group", "P2", "cap"): ("False", "True"),
     }
+
+
+def test_extending_with_entries_without_ids_reports_them_and_does_not_crash(catalog: Catalog) -> None:
+    """Found by the fuzz suite: two groups without ids in an extending set raised KeyError in the merge."""
+    registry = CriteriaSetRegistry()
+    registry.add_document({"id": "c", "extends": "hanoi-2023-standard", "groups": [{}, {}]}, "c.yaml")
+    with pytest.raises(CriteriaSetError) as info:
+        load_criteria_sets(registry.sources, catalog.registries, catalog.criteria_sets)
+    merged = "c.yaml (merged with 'hanoi-2023-standard')"
+    assert [str(p) for p in info.value.problems] == [
+        f"{merged}: groups[6].id: required key is missing", f"{merged}: groups[6].title: required key is missing",
+        f"{merged}: groups[7].id: required key is missing", f"{merged}: groups[7].title: required key is missing"]

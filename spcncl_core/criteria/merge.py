@@ -20,14 +20,16 @@ BY_ID = ("inputs", "derived", "prerequisites")
 
 def _merge_list(base: list[Any], child: list[Any], field_wise: bool) -> list[Any]:
     out = [copy.deepcopy(item) for item in base]
-    index = {item.get("id"): i for i, item in enumerate(out) if isinstance(item, Mapping)}
+    index = {item.get("id"): i for i, item in enumerate(out) if isinstance(item, Mapping)
+             and isinstance(item.get("id"), str)}
     for item in child:
         key = item.get("id") if isinstance(item, Mapping) else None
-        if key in index:
+        if isinstance(key, str) and key in index:
             i = index[key]
             out[i] = {**out[i], **copy.deepcopy(item)} if field_wise else copy.deepcopy(item)
-        else:
-            index[key] = len(out)
+        else:  # a new entry; one without a text id is left for the schema to report
+            if isinstance(key, str):
+                index[key] = len(out)
             out.append(copy.deepcopy(item))
     return out
 
@@ -60,12 +62,12 @@ def merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> tuple[dict[str, 
 
 
 def _merge_groups(groups: list[Any], child: list[Any]) -> list[Any]:
-    index = {g.get("id"): i for i, g in enumerate(groups) if isinstance(g, Mapping)}
+    index = {g.get("id"): i for i, g in enumerate(groups) if isinstance(g, Mapping) and isinstance(g.get("id"), str)}
     for group in child:
         if not isinstance(group, Mapping):
             continue
         gid = group.get("id")
-        if gid is not None and gid in index:  # a group without its id is reported by the schema, never merged
+        if isinstance(gid, str) and gid in index:  # a group without a text id is appended, reported by the schema
             target = groups[index[gid]]
             for gkey, gvalue in group.items():
                 if gkey == "criteria" and isinstance(gvalue, list):
@@ -75,7 +77,7 @@ def _merge_groups(groups: list[Any], child: list[Any]) -> list[Any]:
                 else:
                     target[gkey] = copy.deepcopy(gvalue)
         else:
-            if gid is not None:
+            if isinstance(gid, str):
                 index[gid] = len(groups)
             groups.append(copy.deepcopy(dict(group)))
     return groups
@@ -92,7 +94,8 @@ def _all_groups(groups: list[Any]) -> list[dict[str, Any]]:
 
 def _ids(doc: Mapping[str, Any], key: str) -> list[str]:
     if key == "criteria":
-        return [c.get("id") for g in _all_groups(doc.get("groups") or []) for c in g.get("criteria") or []]
+        return [c.get("id") for g in _all_groups(doc.get("groups") or []) for c in g.get("criteria") or []
+                if isinstance(c, Mapping)]
     if key == "groups":
         return [g.get("id") for g in _all_groups(doc.get("groups") or [])]
     return [item.get("id") for item in doc.get(key) or [] if isinstance(item, Mapping)]
@@ -102,7 +105,7 @@ def _remove(doc: dict[str, Any], key: str, item_id: Any) -> bool:
     if key == "criteria":
         for group in _all_groups(doc.get("groups") or []):
             before = group.get("criteria") or []
-            after = [c for c in before if c.get("id") != item_id]
+            after = [c for c in before if not (isinstance(c, Mapping) and c.get("id") == item_id)]
             if len(after) != len(before):
                 group["criteria"] = after
                 return True

@@ -39,10 +39,13 @@ KIND = "results"
 
 
 def _class_of(result: Result, cset: Any) -> str | None:
-    """The result class (hạng) of a stored total, by the set's classes (the engine's `classify`); None without."""
-    if cset is None or not cset.classes or result.total is None:
+    """The result class (hạng) stored with a result, by its label in the set; for a result stored without one, the
+    set's classes applied to its total (the engine's `classify`); None for sets without classes."""
+    if cset is None or not cset.classes:
         return None
-    found = classify(cset.classes, result.total)
+    stored = getattr(result, "result_class", None)
+    found = next((c for c in cset.classes if c.id == stored), None) if stored else (
+        classify(cset.classes, result.total) if result.total is not None else None)
     return (found.label.get("vi") or found.id) if found is not None else ""
 
 

@@ -410,8 +410,11 @@ def decimal_text(value: Any) -> str | None:
 
 def result_json(result: Any) -> dict[str, Any]:
     """What the log records of a result (the `result` key of an entry's `after`)."""
-    return {"total": decimal_text(result.total), "passed": bool(result.passed), "position": result.position,
-            "top": bool(result.top), "eligible": bool(result.eligible)}
+    logged = {"total": decimal_text(result.total), "passed": bool(result.passed), "position": result.position,
+              "top": bool(result.top), "eligible": bool(result.eligible)}
+    if getattr(result, "result_class", None) is not None:  # sets with result classes only
+        logged["class"] = result.result_class
+    return logged
 
 
 def certificate_json(certificate: Any) -> dict[str, Any]:

@@ -62,7 +62,8 @@ def publish(session: Session, actor: User, catalog: Catalog, round_: Round, now:
     snapshot = [{"dossier": d.number, "product": d.product.name, "enterprise": d.product.enterprise.name,
                  "product_group": d.product_group, "criteria_set": r.criteria_set_id, "content_hash": r.content_hash,
                  "eligible": r.eligible, "total": None if r.total is None else str(r.total), "passed": r.passed,
-                 "position": r.position, "top": r.top, "tie_break": r.tie_break, "subtotals": r.subtotals}
+                 "class": r.result_class, "position": r.position, "top": r.top, "tie_break": r.tie_break,
+                 "subtotals": r.subtotals}
                 for d, r in rows]
     publication = Publication(round_id=round_.id, version=version, published_at=now,
                               comments_until=now + timedelta(days=comment_days(session, catalog, round_)),

@@ -100,6 +100,7 @@ def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[E
     seen: dict[tuple[str, str], int] = {}
     existing: dict[int, Dossier] = {}
     groups: dict[int, str] = {}
+    sets: dict[str, Any] = {}
     texts = (("enterprise_code", Enterprise.code, "enterprise code", True),
              ("enterprise_name", Enterprise.name, "enterprise name", True),
              ("district", Enterprise.district, "district", False), ("sector", Enterprise.sector, "sector", False),
@@ -143,7 +144,9 @@ def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[E
             existing[i] = dossier
         try:
             group = catalog.classify(jurisdiction, year, entry.inputs)
-            cset = criteria_set_for(session, catalog, round_, group)
+            cset = sets.get(group)
+            if cset is None:
+                cset = sets[group] = criteria_set_for(session, catalog, round_, group)
             evaluate(cset, EngineDossier(jurisdiction, year, entry.inputs, entry.self_assessment),
                      known_inputs=known)
             groups[i] = group

@@ -239,6 +239,7 @@ class ReportRow:
     top: bool
     tie_break: str | None
     certificate: CertificateStatus | None
+    result_class: str | None = None  # the class reached, for sets with result classes
 
 
 def round_report(session: Session, catalog: Catalog, round_: Round) -> list[ReportRow]:
@@ -248,7 +249,7 @@ def round_report(session: Session, catalog: Catalog, round_: Round) -> list[Repo
     rows = session.execute(
         select(Dossier.number, Dossier.state, Dossier.product_group, Product.name, Enterprise.name,
                Result.criteria_set_id, Result.eligible, Result.total, Result.passed, Result.position, Result.top,
-               Result.tie_break, Certificate.number, Certificate.valid_from, Certificate.valid_until,
+               Result.tie_break, Result.result_class, Certificate.number, Certificate.valid_from, Certificate.valid_until,
                Certificate.revoked_at, Certificate.revocation_reason)
         .join(Result, Result.dossier_id == Dossier.id)
         .join(Product, Product.id == Dossier.product_id)
@@ -259,7 +260,7 @@ def round_report(session: Session, catalog: Catalog, round_: Round) -> list[Repo
     places: dict[str, int] = {}
     report = []
     for (number, state, group, product, enterprise, set_id, eligible, total, passed, position, top, tie_break,
-         cert_number, valid_from, valid_until, revoked_at, revocation_reason) in rows:
+         result_class, cert_number, valid_from, valid_until, revoked_at, revocation_reason) in rows:
         if set_id not in places:
             places[set_id] = catalog.get(set_id).rounding_places
         certificate = None if cert_number is None else CertificateStatus(
@@ -267,7 +268,7 @@ def round_report(session: Session, catalog: Catalog, round_: Round) -> list[Repo
             certificate_status(valid_until, revoked_at, today), revocation_reason)
         report.append(ReportRow(position, number, product, enterprise, group, state, eligible, total,
                                 "" if total is None else format(round_half_up(total, places[set_id]), "f"),
-                                passed, top, tie_break, certificate))
+                                passed, top, tie_break, certificate, result_class))
     report.sort(key=lambda r: (not r.eligible, r.position or 10**9, r.product_group or "", r.dossier))
     return report
 
