@@ -18,6 +18,7 @@ from spcncl_core.db.models import (  # noqa: E402
     Comment,
     CouncilMember,
     Dossier,
+    Product,
     Round,
     RoundCriteriaSet,
     ScoringForm,
@@ -132,6 +133,20 @@ def test_accent_and_case_insensitive_search(engine: Any, session: Any, catalog: 
         assert "Vicostone" not in html, typed
     html = client.get("/admin/enterprises/", query_string={"search": "son ha"}).get_data(as_text=True)
     assert "Sơn Hà" in html
+
+
+def test_search_by_dossier_number_alone_and_with_a_name(engine: Any, session: Any, catalog: Any) -> None:
+    build(session, catalog, "registered")
+    numbers = dict(session.execute(select(Product.name, Dossier.number).join(Dossier.product)).all())
+    rang_dong, vicostone = numbers["Đèn LED Rạng Đông"], numbers["Đá thạch anh Vicostone"]
+    client = client_for(engine, catalog, "secretariat")
+    html = client.get("/admin/dossiers/", query_string={"search": rang_dong.lower()}).get_data(as_text=True)
+    assert f">{rang_dong}<" in html and f">{vicostone}<" not in html
+    year = rang_dong.split("-")[1]
+    html = client.get("/admin/dossiers/", query_string={"search": f"rang {year}"}).get_data(as_text=True)
+    assert "Đèn LED Rạng Đông" in html and "Vicostone" not in html
+    html = client.get("/admin/dossiers/", query_string={"search": f"vicostone {rang_dong}"}).get_data(as_text=True)
+    assert f">{rang_dong}<" not in html and f">{vicostone}<" not in html
 
 
 def test_dossier_filters_paging_and_sorting_happen_in_sql(engine: Any, session: Any, catalog: Any) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spcncl_core.db.base import Base, ExactDecimal, JSONData, UTCDateTime, utcnow
@@ -20,7 +20,10 @@ class Dossier(Base):
     """One product's registration in a round: inputs, self-assessment and where it is in the workflow."""
 
     __tablename__ = "dossier"
-    __table_args__ = (UniqueConstraint("round_id", "product_id"), UniqueConstraint("round_id", "number"))
+    # the back office's filters (round, state, then product) and its "submitted on" sort (migration 0006)
+    __table_args__ = (UniqueConstraint("round_id", "product_id"), UniqueConstraint("round_id", "number"),
+                      Index("ix_dossier_round_state_product", "round_id", "state", "product_id"),
+                      Index("ix_dossier_submitted_at", "submitted_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
