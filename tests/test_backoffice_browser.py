@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,21 @@ if CHROMIUM is None and os.environ.get("CI") != "true":
                 allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def seen(page: Any, text: str, timeout: float = 10.0) -> bool:
+    """Whether `text` is in the page within `timeout` seconds: a click that submits a form returns before the next
+    page has loaded, so reading the content at once can read the old page (a race seen on a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if text in page.content():
+                return True
+        except sync_api.Error:  # the page is navigating: read it again
+            pass
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +123,7 @@ def test_sign_in_for_each_role(page: Any, serve: Any, session: Any, catalog: Any
         sign_in(page, base, username)
         if username != "member01":
             page.goto(f"{base}/admin/dossiers/?flt0_0={demo.round.id}")
-        assert expected in page.content(), username
+        assert seen(page, expected), username
         assert absent is None or absent not in page.content(), username
         shot(page, f"role-{username}")
         page.click("#logout")
@@ -138,13 +154,13 @@ def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, sess
             page.fill(f"input[name=in_{key}]", str(value).replace(".", ","))
     shot(page, "secretariat-register")
     page.click("#save-dossier")
-    assert "Đã lưu hồ sơ nháp" in page.content()
+    assert seen(page, "Đã lưu hồ sơ nháp")
     page.click("#submit")
     assert page.locator("#state").inner_text() == "Đã nộp"
     dossier_url = page.url
     page.goto(f"{base}/admin/rounds/{demo.round.id}")
     page.click("#open-screening")
-    assert "Đã kết thúc đăng ký" in page.content()
+    assert seen(page, "Đã kết thúc đăng ký")
     page.goto(dossier_url)
     page.click("#screen")
     assert page.locator("#state").inner_text() == "Đủ điều kiện"
@@ -154,7 +170,7 @@ def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, sess
     session.expire_all()
     assert session.scalar(select(Dossier.state).where(Dossier.number == "HN-2023-0500")) == "preliminarily_scored"
     page.goto(f"{base}/admin/dossiers/?search=co+khi+dong+anh")
-    assert "HN-2023-0500" in page.content()
+    assert seen(page, "HN-2023-0500")
 
 
 def test_admin_switches_a_set_then_is_refused_once_scoring_starts(page: Any, serve: Any, session: Any,
@@ -170,11 +186,11 @@ def test_admin_switches_a_set_then_is_refused_once_scoring_starts(page: Any, ser
     page.fill("#reason", "Bảng điểm chính thức của Quyết định 2022/QĐ-UBND")
     shot(page, "switch-diff")
     page.click("#do-switch")
-    assert f"Đã đổi sang bộ tiêu chí {ALT_SET}" in page.content()
+    assert seen(page, f"Đã đổi sang bộ tiêu chí {ALT_SET}")
     scoring_round = build(session, catalog, "scoring", year=2025).round
     before = snapshot(session)
     page.goto(f"{base}/admin/rounds/{scoring_round.id}/switch?product_group=standard&criteria_set={ALT_SET}")
-    assert "Không thể đổi" in page.content() and "đang ở giai đoạn Hội đồng chấm điểm" in page.content()
+    assert seen(page, "Không thể đổi") and seen(page, "đang ở giai đoạn Hội đồng chấm điểm")
     assert page.locator("#do-switch").count() == 0  # no confirmation offered
     shot(page, "switch-refused")
     assert snapshot(session) == before
@@ -185,18 +201,18 @@ def test_a_council_member_scores_and_submits(page: Any, serve: Any, session: Any
     demo = build(session, catalog, "scoring")
     base = serve(catalog)
     sign_in(page, base, "member02")
-    assert "Phiếu đánh giá của tôi" in page.content()
+    assert seen(page, "Phiếu đánh giá của tôi")
     dossier = next(d for d in demo.dossiers if d.state == "preliminarily_scored")
     page.click(f"text={dossier.number}")
     fields = page.locator("input[type=number]")
     for i in range(fields.count()):
         fields.nth(i).fill("1.5")
     page.click("#save")
-    assert "Đã lưu điểm" in page.content()
+    assert seen(page, "Đã lưu điểm")
     shot(page, "council-form")
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("#submit-form")
-    assert "Đã nộp phiếu" in page.content()
+    assert seen(page, "Đã nộp phiếu")
     member = session.scalar(select(CouncilMember).join(User, User.id == CouncilMember.user_id)
                             .where(User.username == "member02"))
     session.expire_all()
@@ -215,7 +231,7 @@ def test_admin_publishes_and_a_visitor_comments_and_checks_a_certificate(page: A
     shot(page, "results-charts")
     page.goto(f"{base}/admin/rounds/{demo.round.id}")
     page.click("#publish")
-    assert "Đã công khai kết quả" in page.content()
+    assert seen(page, "Đã công khai kết quả")
     assert session.scalar(select(Publication).where(Publication.round_id == demo.round.id)) is not None
     page.click("#logout")
     page.goto(f"{base}/public/results/{demo.round.id}")
@@ -223,7 +239,7 @@ def test_admin_publishes_and_a_visitor_comments_and_checks_a_certificate(page: A
     page.fill("#text", "Đề nghị hội đồng xem lại số liệu xuất khẩu của sản phẩm này.")
     shot(page, "public-results")
     page.click("#send-comment")
-    assert "ý kiến đã được tiếp nhận" in page.content()
+    assert seen(page, "ý kiến đã được tiếp nhận")
     assert session.scalar(select(Comment.author).where(Comment.author == "Nguyễn Văn D"))
     page.goto(f"{base}/public/certificate")
     page.fill("#number", "HANOI-2025-001")
@@ -237,9 +253,9 @@ def test_the_page_in_english(page: Any, serve: Any, session: Any, catalog: Any) 
     base = serve(catalog)
     sign_in(page, base, "viewer")
     page.goto(f"{base}/admin/rounds/{demo.round.id}")
-    assert "Hồ sơ theo trạng thái" in page.content()
+    assert seen(page, "Hồ sơ theo trạng thái")
     page.click("#language")
-    assert "Dossiers by state" in page.content() and "Sign out" in page.content()
+    assert seen(page, "Dossiers by state") and seen(page, "Sign out")
     shot(page, "round-dashboard-english")
     page.goto(f"{base}/admin/dossiers/")
-    assert "Search (accents and case do not matter)" in page.content()
+    assert seen(page, "Search (accents and case do not matter)")

@@ -126,21 +126,29 @@ class _Timeout(Exception):
     pass
 
 
+class Alarm:
+    """Whether the time limit fired: the interrupt can surface from inside a parser as another exception."""
+
+    fired = False
+
+
 @contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float) -> Iterator[Alarm]:
     """Interrupt the block after `seconds` (an alarm signal in the main thread; elsewhere a no-op, and the
     callers' per-row checks bound the time)."""
+    state = Alarm()
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
+        yield state
         return
 
     def alarm(_signum: int, _frame: Any) -> None:
+        state.fired = True
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield state
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -161,8 +169,9 @@ def read_grids(path: str | Path, limits: Limits = DEFAULT_LIMITS,
     grids: dict[str, Grid] = {}
     started = time.monotonic()
     cells = 0
+    alarm = Alarm()
     try:
-        with time_limit(limits.seconds):
+        with time_limit(limits.seconds) as alarm:
             workbook = load_workbook(path, read_only=True, data_only=False, keep_links=False)
             try:
                 for sheet in workbook.worksheets:
@@ -191,6 +200,8 @@ def read_grids(path: str | Path, limits: Limits = DEFAULT_LIMITS,
     except WorkbookError:
         raise
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile, OSError) as exc:
+        if alarm.fired:  # the interrupt came out of the parser as another error
+            raise _refuse(path, f"reading the workbook took longer than {limits.seconds:g} s: refused") from None
         if isinstance(exc.__cause__ or exc.__context__, DefusedXmlException):
             raise _refuse(path, "the workbook's XML declares entities (an XML attack): refused") from None
         raise _refuse(path, f"cannot read the workbook ({type(exc).__name__}: {exc}): {SAVE_AS}") from None
