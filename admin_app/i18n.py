@@ -168,6 +168,6 @@ def init_app(app: Flask) -> None:
     if not isinstance(babel.__dict__.get("domain_instance"), PoDomain):
         babel.__dict__["domain_instance"] = PoDomain()
     _patch_flask_admin()
-    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief, engine=fmt_engine,
-                                 plain=fmt_plain)
+    app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief,
+                                 engine=fmt_engine, plain=fmt_plain)
     Locale.parse("vi")  # fail at start-up, not on the first request, if Babel lacks the locale data

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 import yaml
+from hypothesis import settings as hypothesis_settings
 
 from spcncl_core import Catalog, load_catalog
 from spcncl_core.plugins import PluginManager, get_plugin_manager

@@ -24,7 +24,8 @@ def test_every_policy_action_has_words_for_a_refusal() -> None:
     from spcncl_admin.views.labels import ACTIONS, PHASE_ENTRY, PHASES, ROLES
 
     from spcncl_core.services.policy import PHASES as ORDER
-    from spcncl_core.services.policy import POLICY, ROLES as ALL_ROLES
+    from spcncl_core.services.policy import POLICY
+    from spcncl_core.services.policy import ROLES as ALL_ROLES
 
     assert set(ACTIONS) == set(POLICY)
     assert set(PHASE_ENTRY) == set(ORDER) == set(PHASES)

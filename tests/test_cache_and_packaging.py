@@ -10,8 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, ROOT
+
 from spcncl_core import load_catalog, read_dossier_file
 from spcncl_core.criteria import cache
 from spcncl_core.registries import Registries

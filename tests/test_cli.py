@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, MINIMAL_SET, write_yaml
+
 from spcncl_core.cli import main
 
 VNSTEEL = str(EXAMPLES / "hanoi-2023-vnsteel-council.json")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import MINIMAL_SET, write_yaml
+
 from spcncl_core import Catalog, CriteriaSetError, PluginError
 from spcncl_core.criteria.loader import load_criteria_sets
 from spcncl_core.registries import CriteriaSetRegistry

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from spcncl_core import Catalog, hookspecs
 from spcncl_core.cli import build_parser
 from spcncl_core.criteria.loader import load_criteria_sets

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES
+
 from spcncl_core import Catalog, Dossier, DossierError, read_dossier_file
 from spcncl_core.dossier import dossier_from_mapping
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from conftest import EXAMPLES
+
 from spcncl_core import Catalog, read_dossier_file
 
 # file → (criteria set, eligible, passed, total, {criterion: points} worked by hand)

@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 import pytest
-
 from conftest import ROOT
+
 from spcncl_core import Catalog, Dossier, DossierError, evaluate
 from spcncl_core.engine.evaluate import evaluate_checked
 from spcncl_core.engine.fastpath import Irregular
@@ -78,6 +78,7 @@ def test_irregular_dossiers_take_the_checking_path(catalog: Catalog) -> None:
 
 def test_plugin_rule_kinds_and_checks_run_inside_the_fast_path(pm: Any, register: Any) -> None:
     from test_plugins import Province  # the province plugin with its own rule kind, check and function
+
     from spcncl_core import load_catalog
 
     register(Province(), "provincia")

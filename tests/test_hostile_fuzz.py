@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import EXAMPLES, MINIMAL_SET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, MINIMAL_SET
 from spcncl_core import Catalog, SpcnclError, read_dossier_file
 from spcncl_core.criteria.loader import load_criteria_sets
 from spcncl_core.registries import CriteriaSetRegistry

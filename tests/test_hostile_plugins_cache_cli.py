@@ -9,7 +9,6 @@ import pickle
 from pathlib import Path
 
 import yaml
-
 from conftest import EXAMPLES, MINIMAL_SET
 from hostile import billion_laughs, make_plugin, spcncl
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ROOT, write_yaml
+
 from spcncl_core import Catalog, Dossier, evaluate, read_dossier_file
 from spcncl_core.cli import main
 from spcncl_core.criteria.loader import load_criteria_sets

@@ -9,8 +9,8 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES, MINIMAL_SET
+
 from spcncl_core import CriteriaSetError, Dossier, PluginError, hookimpl, load_catalog, read_dossier_file
 from spcncl_core.engine.rules import Bands
 from spcncl_core.plugins import get_plugin_manager

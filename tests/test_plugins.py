@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import MINIMAL_SET, ROOT
+
 from spcncl_core import (
     Catalog,
     Dossier,

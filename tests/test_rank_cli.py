@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, ROOT
+
 from spcncl_core.cli import main
 
 NATIONAL = ROOT / "examples" / "spcncl-national" / "dossiers"

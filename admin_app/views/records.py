@@ -19,8 +19,8 @@ from spcncl_core.services import audit
 from spcncl_core.services.dossiers import STATES
 
 from ..extensions import db
-from .base import StaffModelView
 from ..i18n import fmt_brief
+from .base import StaffModelView
 from .labels import audit_label, audit_value, group_label, state_label
 
 
@@ -159,7 +159,8 @@ class AuditView(StaffModelView):
     column_filters = ("actor", "action", "entity", "entity_id")
     column_default_sort = ("seq", True)
     # the action in words, the raw code beside it (the filters and search take the code)
-    column_formatters = {"after": lambda v, c, m, n: escape(fmt_brief(audit_value(m.after))) if m.after is not None else "",
+    column_formatters = {"after": lambda v, c, m, n: (escape(fmt_brief(audit_value(m.after)))
+                                                      if m.after is not None else ""),
                          "action": lambda v, c, m, n: Markup('{} <span class="explain">{}</span>').format(
                              audit_label(m.action), m.action)}
 

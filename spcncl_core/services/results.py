@@ -249,8 +249,8 @@ def round_report(session: Session, catalog: Catalog, round_: Round) -> list[Repo
     rows = session.execute(
         select(Dossier.number, Dossier.state, Dossier.product_group, Product.name, Enterprise.name,
                Result.criteria_set_id, Result.eligible, Result.total, Result.passed, Result.position, Result.top,
-               Result.tie_break, Result.result_class, Certificate.number, Certificate.valid_from, Certificate.valid_until,
-               Certificate.revoked_at, Certificate.revocation_reason)
+               Result.tie_break, Result.result_class, Certificate.number, Certificate.valid_from,
+               Certificate.valid_until, Certificate.revoked_at, Certificate.revocation_reason)
         .join(Result, Result.dossier_id == Dossier.id)
         .join(Product, Product.id == Dossier.product_id)
         .join(Enterprise, Enterprise.id == Product.enterprise_id)
