@@ -35,7 +35,16 @@ from sqlalchemy import event, insert, select
 from spcncl_core import load_catalog
 from spcncl_core.db.base import make_engine, make_session_factory
 from spcncl_core.db.migrate import downgrade, upgrade
-from spcncl_core.db.models import Assignment, CouncilMember, Dossier, PreliminaryScore, Round, User
+from spcncl_core.db.models import (
+    Assignment,
+    Conflict,
+    CouncilMember,
+    Dossier,
+    PreliminaryScore,
+    Round,
+    ScoringForm,
+    User,
+)
 from spcncl_core.demo import synthetic_inputs
 from spcncl_core.services import audit, publication, registration, results, rounds, scoring, screening
 
@@ -84,11 +93,17 @@ def _council(session: Any, catalog: Any, round_: Round) -> None:
     session.execute(insert(Assignment), rows)
 
 
-def _score_rows(session: Any, catalog: Any, round_: Round, rng: random.Random) -> list[tuple[str, str, str, Decimal]]:
-    """Every assigned member's points for every preliminarily scored dossier: preliminary ± a step, within max."""
-    members = {m.id: m.code for m in session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id))}
+def score_rows(session: Any, catalog: Any, round_: Round, rng: random.Random) -> list[tuple[str, str, str, Decimal]]:
+    """Every assigned voting member's points for every preliminarily scored dossier they have no conflict with and
+    no form for yet: preliminary ± a step, within max."""
+    members = {m.id: m.code for m in session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id,
+                                                                                  CouncilMember.voting))}
+    taken = {(members.get(member_id), dossier_id) for member_id, dossier_id in session.execute(
+        select(Conflict.member_id, Conflict.dossier_id).union(select(ScoringForm.member_id, ScoringForm.dossier_id)))}
     assigned: dict[str, list[tuple[str, str]]] = {}
     for a in session.scalars(select(Assignment).where(Assignment.round_id == round_.id)):
+        if a.member_id not in members:
+            continue
         assigned.setdefault(a.criteria_set_id, []).append((members[a.member_id], a.criterion_id))
     sets = {c.product_group: c.criteria_set_id for c in round_.criteria_sets}
     maxima = {(s, c.id): c.max_points for s in sets.values() for c in catalog.get(s).criteria}
@@ -103,6 +118,8 @@ def _score_rows(session: Any, catalog: Any, round_: Round, rng: random.Random) -
             .where(Dossier.round_id == round_.id, Dossier.state == "preliminarily_scored")):
         set_id = sets[group]
         for member, criterion in assigned[set_id]:
+            if (member, dossier_id) in taken:
+                continue
             base = preliminary[dossier_id][criterion]
             rows.append((member, number, criterion,
                          min(maxima[(set_id, criterion)], max(Decimal(0), base + rng.choice(steps)))))
@@ -164,7 +181,7 @@ def bench_round(url: str, size: int) -> tuple[dict[str, str], list[str]]:
         _council(session, catalog, round_)
         rounds.start_scoring(session, office, round_)
         session.commit()
-        rows = _score_rows(session, catalog, round_, rng)
+        rows = score_rows(session, catalog, round_, rng)
         start, cpu = time.perf_counter(), time.process_time()
         forms = scoring.import_scores(session, office, catalog, round_, rows)
         session.commit()
