@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, redirect, request, url_for
-from flask_admin import BaseView
+from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -95,6 +95,19 @@ class _Guarded:
 
 class StaffView(_Guarded, BaseView):
     """A custom screen for signed-in staff (admin, secretariat, viewer unless `roles` says otherwise)."""
+
+
+
+class RoundScreenView(StaffView):
+    """A screen of one round (`/<round_id>`), reached from the round's page: not in the menu, and its bare URL
+    leads to the rounds."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self) -> Any:
+        return redirect(url_for("rounds.index"))
 
 
 def _date_formatter(_view: Any, value: Any, *args: Any) -> str:

@@ -15,19 +15,12 @@ from spcncl_core.services import scoring
 from spcncl_core.services.rounds import criteria_set_for
 
 from ..extensions import db
-from .base import StaffView, actor, allowed, catalog, require, run_service
+from .base import RoundScreenView, actor, allowed, catalog, require, run_service
 from .rounds import get_round
 
 
-class CouncilView(StaffView):
+class CouncilView(RoundScreenView):
     """Members, conflicts, assignments of one round."""
-
-    def is_visible(self) -> bool:
-        return False
-
-    @expose("/")
-    def index(self) -> Any:
-        return redirect(url_for("rounds.index"))
 
     @expose("/<int:round_id>")
     def round_council(self, round_id: int) -> Any:

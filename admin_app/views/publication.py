@@ -14,19 +14,12 @@ from spcncl_core.db.models import Comment, Dossier
 from spcncl_core.services import publication, recognition
 
 from ..extensions import db
-from .base import StaffView, actor, allowed, require, run_service
+from .base import RoundScreenView, actor, allowed, require, run_service
 from .rounds import get_round
 
 
-class CommentsView(StaffView):
+class CommentsView(RoundScreenView):
     """Comments, explanations, resolutions and certificates of a round."""
-
-    def is_visible(self) -> bool:
-        return False
-
-    @expose("/")
-    def index(self) -> Any:
-        return redirect(url_for("rounds.index"))
 
     @expose("/<int:round_id>")
     def round_comments(self, round_id: int) -> Any:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, redirect, url_for
+from flask import abort
 from flask_admin import expose
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from spcncl_core.services.rounds import criteria_set_for
 
 from .. import charts
 from ..extensions import db
-from .base import StaffView, catalog
+from .base import RoundScreenView, catalog
 from .rounds import get_round
 
 
@@ -52,15 +52,8 @@ def round_charts(round_: Round, rows: list[tuple[Dossier, Result]]) -> dict[str,
     }
 
 
-class ResultsView(StaffView):
+class ResultsView(RoundScreenView):
     """Results of a round."""
-
-    def is_visible(self) -> bool:
-        return False
-
-    @expose("/")
-    def index(self) -> Any:
-        return redirect(url_for("rounds.index"))
 
     @expose("/<int:round_id>")
     def round_results(self, round_id: int) -> Any:
