@@ -17,6 +17,7 @@ from spcncl_core.db.models import (
     Comment,
     CouncilMember,
     Dossier,
+    DossierDocument,
     Enterprise,
     Product,
     RecognitionDecision,
@@ -26,6 +27,7 @@ from spcncl_core.demo import build_round
 from spcncl_core.errors import PermissionDeniedError, PhaseError
 from spcncl_core.services import (
     audit,
+    documents,
     dossiers,
     policy,
     publication,
@@ -77,6 +79,9 @@ def _phase_round(session: Any, catalog: Catalog, phase: str) -> dict[str, Any]:
         certificate = Certificate(number="HANOI-2023-999", dossier_id=template.id, decision_id=decision.id,
                                   valid_from=date(2023, 11, 26), valid_until=date(2026, 11, 26))
         session.add(certificate)
+    document = DossierDocument(dossier_id=template.id, kind="application_form", title="Đơn đăng ký",
+                               received_on=date(2023, 3, 1), recorded_by="secretariat")
+    session.add(document)
     session.commit()
     members = {m.code: m for m in session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id))}
     m01 = members.get("M01")
@@ -91,7 +96,7 @@ def _phase_round(session: Any, catalog: Catalog, phase: str) -> dict[str, Any]:
     published = next((d for d in built.dossiers if d.state == "published"), template)
     return {"round": round_, "extra": extra, "spare": spare, "screened": screened, "comment": comment,
             "certificate": certificate, "m01": m01, "mine": mine[0] if mine else template, "published": published,
-            "template": template, "enterprise": enterprise}
+            "template": template, "enterprise": enterprise, "document": document}
 
 
 def _user(session: Any, name: str) -> User:
@@ -133,6 +138,9 @@ def _calls(session: Any, catalog: Catalog, c: dict[str, Any]) -> dict[str, Calla
         "dossier.update": lambda a: dossiers.update(session, a, x["draft"], x["draft"].version, inputs={}),
         "dossier.submit": lambda a: dossiers.submit(session, a, catalog, x["draft"]),
         "dossier.return_to_draft": lambda a: dossiers.move(session, a, x["submitted"], "draft", "sửa hồ sơ"),
+        "document.record": lambda a: documents.record_document(session, a, c["template"], "patent",
+                                                               date(2023, 3, 2), "Bằng sáng chế"),
+        "document.unrecord": lambda a: documents.unrecord_document(session, a, c["document"], "ghi nhầm"),
         "dossier.screen": lambda a: screening.screen(session, a, catalog, x["submitted"]),
         "prerequisite.override": lambda a: screening.override(session, a, c["screened"], check, True, "Có văn bản"),
         "dossier.preliminary_score": lambda a: screening.preliminary_scores(session, a, catalog, x["eligible"]),
@@ -211,7 +219,7 @@ WALKED = {
     "scoring.close_scoring", "results.compute_results", "publication.publish", "publication.submit_comment",
     "publication.request_explanation", "publication.record_explanation", "publication.resolve_comment",
     "scoring.reopen_scoring", "publication.close_comments", "recognition.decide", "recognition.expire",
-    "recognition.revoke",
+    "recognition.revoke", "documents.record_document", "documents.unrecord_document",
 }
 STEPS_OF_SERVICES = {"dossiers.apply_move", "dossiers.apply_many", "rounds.set_phase",  # called after a check
                      "registration.authorize"}  # the check itself, walked with register_many below

@@ -64,6 +64,8 @@ POLICY: dict[str, Rule] = {
     "dossier.update": Rule(OFFICE, ("registration",), "edit a draft dossier"),
     "dossier.submit": Rule(OFFICE, ("registration",), "submit a draft dossier"),
     "dossier.return_to_draft": Rule(OFFICE, ("registration",), "return a submitted dossier to draft"),
+    "document.record": Rule(OFFICE, ("registration", "screening"), "record a document received with a dossier"),
+    "document.unrecord": Rule(OFFICE, ("registration", "screening"), "strike out a document recorded by mistake"),
     "dossier.screen": Rule(OFFICE, ("screening",), "check a dossier's prerequisites"),
     "prerequisite.override": Rule(OFFICE, ("screening",), "override a prerequisite with a written reason"),
     "dossier.preliminary_score": Rule(OFFICE, ("screening",), "compute a dossier's preliminary scores"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from spcncl_core.db.base import Base, ExactDecimal, JSONData, UTCDateTime, utcnow
@@ -95,5 +95,23 @@ class Result(Base):
     subtotals: Mapped[dict[str, Any]] = mapped_column(JSONData, default=dict)
     criteria: Mapped[list[Any]] = mapped_column(JSONData, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+class DossierDocument(Base):
+    """A document received with a dossier (đơn đăng ký, báo cáo tài chính, chứng nhận…): its kind from the
+    jurisdiction's checklist (services/documents.py), a title or note, the day it was received and who recorded it.
+    A kind may be received several times (three years of financial statements, several certificates)."""
+
+    __tablename__ = "dossier_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str | None] = mapped_column(String(300))
+    received_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dossier: Mapped[Dossier] = relationship()
