@@ -157,6 +157,15 @@ def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, sess
     assert seen(page, "Đã lưu hồ sơ nháp")
     page.click("#submit")
     assert page.locator("#state").inner_text() == "Đã nộp"
+    # the documents received: the application form recorded from the checklist's form (the day defaults to today)
+    assert "còn thiếu" in page.locator('#documents tr[data-kind="application_form"]').inner_text()
+    page.select_option("#record-document select[name=kind]", "application_form")
+    page.fill("#record-document input[name=title]", "Đơn đăng ký có chữ ký, dấu")
+    page.click("#record-document button")
+    assert seen(page, "Đã ghi nhận tài liệu.")
+    row = page.locator('#documents tr.received[data-kind="application_form"]').inner_text()
+    assert "Đơn đăng ký có chữ ký, dấu" in row and "secretariat" in row
+    shot(page, "dossier-documents")
     dossier_url = page.url
     page.goto(f"{base}/admin/rounds/{demo.round.id}")
     page.click("#open-screening")

@@ -4,6 +4,7 @@ scores. Each action calls one service and shows its error in the page."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -12,9 +13,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from spcncl_core import clock
 from spcncl_core.db.models import Dossier, Round
 from spcncl_core.errors import SpcnclError
-from spcncl_core.services import audit, dossiers, screening
+from spcncl_core.services import audit, documents, dossiers, screening
 from spcncl_core.services.rounds import criteria_set_for
 
 from ..extensions import db
@@ -24,6 +26,17 @@ from .base import StaffView, actor, allowed, catalog, require, run_service
 
 def _round_sets(round_: Round) -> list[Any]:
     return [criteria_set_for(db.session(), catalog(), round_, c.product_group) for c in round_.criteria_sets]
+
+
+def _day(text: str) -> date | None:
+    """A day typed in a form: ISO (the browser's date field) or dd/mm/yyyy; None when it is neither."""
+    text = text.strip()
+    for parse in (date.fromisoformat, lambda t: date(*reversed([int(p) for p in t.split("/")]))):
+        try:
+            return parse(text)
+        except (ValueError, TypeError):
+            continue
+    return None
 
 
 class DossierPageView(StaffView):
@@ -51,13 +64,18 @@ class DossierPageView(StaffView):
         sets = [cset] if cset else _round_sets(dossier.round)
         specs = round_inputs(sets)
         history = audit.entries_for(db.session(), "dossier", dossier.number)
+        try:
+            checklist = documents.checklist(db.session(), dossier)
+        except SpcnclError as exc:  # a deployment's checklist file is malformed: said here, the page still shows
+            checklist, problem = [], str(exc)
         return self.render("spcncl/dossier.html", dossier=dossier, cset=cset, evaluation=evaluation,
                            problem=problem, specs=specs, history=history, lang=lang, allowed=allowed,
-                           criteria={c.id: c for c in cset.criteria} if cset else {})
+                           criteria={c.id: c for c in cset.criteria} if cset else {}, checklist=checklist,
+                           today=clock.today(dossier.round.jurisdiction_id).isoformat())
 
     @expose("/<int:dossier_id>/<action>", methods=["POST"])
     def act(self, dossier_id: int, action: str) -> Any:
-        """submit | screen | preliminary | override: one service call each."""
+        """submit | screen | preliminary | override | document | unrecord: one service call each."""
         dossier = db.session.get(Dossier, dossier_id) or abort(404)
         session, cat, who = db.session(), catalog(), actor()
         if action == "submit":
@@ -79,6 +97,20 @@ class DossierPageView(StaffView):
             run_service(lambda: screening.override(session, who, dossier, request.form.get("prerequisite", ""),
                                                    passed, request.form.get("reason", "")),
                         _("Prerequisite overridden; the reason is in the audit log."))
+        elif action == "document":
+            require("document.record")
+            kind, title = request.form.get("kind", ""), request.form.get("title", "").strip() or None
+            received = _day(request.form.get("received_on", ""))
+            if received is None:
+                flash(_("Give the day the document was received (dd/mm/yyyy)."), "danger")
+            else:
+                run_service(lambda: documents.record_document(session, who, dossier, kind, received, title),
+                            _("Document recorded as received."))
+        elif action == "unrecord":
+            require("document.unrecord")
+            run_service(lambda: documents.unrecord_document(
+                session, who, documents.get_document(session, dossier, request.form.get("document", type=int)),
+                request.form.get("reason", "").strip() or None), _("Document struck out; the audit log keeps it."))
         else:
             abort(404)
         return redirect(url_for(".page", dossier_id=dossier_id))

@@ -179,12 +179,44 @@ def comment_state_label(state: str | None, resolution: str | None = None) -> str
     return f"{text}: {RESOLUTIONS.get(resolution, resolution)}" if resolution else text
 
 
+def document_kind_label(kind: str | None) -> str:
+    """A kind of document received in words: its name in the checklist that lists it (the default list first),
+    else the code itself."""
+    from spcncl_core.errors import SpcnclError
+    from spcncl_core.services.documents import document_kinds
+
+    lang = str(get_locale() or "vi")
+    try:
+        found = next((k for k in document_kinds("") if k.kind == kind), None)
+    except SpcnclError:
+        found = None
+    return found.label(lang) if found else str(kind or "")
+
+
+def _document_words(value: dict[str, Any]) -> str:
+    from datetime import date
+
+    from ..i18n import fmt_date
+
+    words = [document_kind_label(value.get("kind"))]
+    if value.get("title"):
+        words.append(f"“{value['title']}”")
+    try:
+        words.append(str(_l("received on %(day)s", day=fmt_date(date.fromisoformat(value["received_on"])))))
+    except (KeyError, TypeError, ValueError):
+        pass
+    return ", ".join(words)
+
+
 def audit_value(value: Any) -> Any:
-    """An audit entry's before/after value with its codes in words (states, phases), for fmt_brief."""
+    """An audit entry's before/after value with its codes in words (states, phases, documents), for fmt_brief."""
     if isinstance(value, dict):
         words = {"state": (_l("State"), state_label), "phase": (_l("Phase"), phase_label)}
-        return {str(words[k][0]) if k in words else k: words[k][1](v) if k in words and isinstance(v, str) else v
-                for k, v in value.items()}
+        shown = {str(words[k][0]) if k in words else k: words[k][1](v) if k in words and isinstance(v, str) else v
+                 for k, v in value.items()}
+        if isinstance(value.get("document"), dict):
+            shown[str(_l("Document"))] = _document_words(shown.pop("document"))
+        return shown
     return value
 
 
