@@ -98,6 +98,22 @@ def progress_printer(what: str) -> Callable[[int, int], None]:
     return report
 
 
+STAGE_WORDS = {"read": "rows read", "check": "{what} checked", "write": "{what} written"}
+
+
+def stages_printer(what: str) -> Callable[[str, int, int], None]:
+    """An import's progress (`stage, done, total`: rows read, `what` checked, `what` written) on stderr, each
+    stage at every tenth of its work."""
+    printers: dict[str, Callable[[int, int], None]] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in printers:
+            printers[stage] = progress_printer(STAGE_WORDS.get(stage, stage).format(what=what))
+        printers[stage](done, total)
+
+    return report
+
+
 @contextmanager
 def _session(args: argparse.Namespace) -> Iterator[Any]:
     from spcncl_core.db.base import make_engine, make_session_factory
@@ -190,7 +206,7 @@ def cmd_import_self_assessment(catalog: Catalog, args: argparse.Namespace) -> in
 
     with _session(args) as session:
         report = import_self_assessments(session, _actor(session, args), catalog, _round(session, args), args.paths,
-                                         submit=not args.no_submit, progress=progress_printer("dossiers"))
+                                         submit=not args.no_submit, progress=stages_printer("dossiers"))
         session.commit()
     print(f"imported {report.count} dossiers: {len(report.registered)} registered, {len(report.updated)} updated")
     return 0
@@ -202,7 +218,7 @@ def cmd_import_bulk(catalog: Catalog, args: argparse.Namespace) -> int:
 
     with _session(args) as session:
         report = import_bulk(session, _actor(session, args), catalog, _round(session, args), args.path,
-                             submit=not args.no_submit, progress=progress_printer("dossiers"))
+                             submit=not args.no_submit, progress=stages_printer("dossiers"))
         session.commit()
     print(f"imported {report.count} dossiers: {len(report.registered)} registered, {len(report.updated)} updated")
     return 0
@@ -214,7 +230,7 @@ def cmd_import_council(catalog: Catalog, args: argparse.Namespace) -> int:
 
     with _session(args) as session:
         report = import_council_workbook(session, _actor(session, args), catalog, _round(session, args), args.path,
-                                         submit=args.submit, progress=progress_printer("forms"))
+                                         submit=args.submit, progress=stages_printer("forms"))
         session.commit()
     print(f"member {report.member}: {report.scores} scores saved on {len(report.forms)} forms"
           + (f", {len(report.submitted)} submitted" if args.submit else ""))

@@ -268,3 +268,72 @@ def test_the_page_in_english(page: Any, serve: Any, session: Any, catalog: Any) 
     shot(page, "round-dashboard-english")
     page.goto(f"{base}/admin/dossiers/")
     assert seen(page, "Search (accents and case do not matter)")
+
+
+# records each block the parser inserts into the import page (before any of the page's own scripts run): its stage,
+# percent, whether the report was in the page already, and which observer callback (parse step) brought it
+WATCH_IMPORT = """
+window.__steps = []; window.__batches = 0;
+new MutationObserver(records => {
+  window.__batches += 1;
+  const report = !!document.getElementById('import-report');
+  for (const r of records) for (const n of r.addedNodes) {
+    if (n.nodeType === 1 && n.classList.contains('import-step'))
+      window.__steps.push({stage: n.dataset.stage, percent: +n.dataset.percent, report, batch: window.__batches});
+    if (n.nodeType === 1 && n.id === 'import-report') window.__reportBatch = window.__batches;
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_a_long_import_shows_its_progress_then_the_report(browser: Any, serve: Any, session: Any, catalog: Any,
+                                                          tmp_path: Path, javascript: bool) -> None:
+    """A bulk sheet of 3,000 products, checked (nothing saved) then imported: the page shows the progress bar as
+    the rows are read, checked and written, then the report; the same without JavaScript."""
+    from test_import_progress import bulk_sheet
+
+    demo = build(session, catalog, "registered")
+    fresh = build(session, catalog, "registered", year=2025).round
+    sheet = bulk_sheet(catalog, demo, tmp_path / "danh-sach-2025.xlsx", 3000)
+    base = serve(catalog)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
+                                  java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    if javascript:
+        page.add_init_script(WATCH_IMPORT)
+    name = "import-progress" + ("" if javascript else "-no-js")
+    try:
+        sign_in(page, base, "secretariat")
+        before = snapshot(session)
+        for check_only in (True, False):
+            page.goto(f"{base}/admin/rounds/{fresh.id}")
+            page.set_input_files("#upload-bulk input[name=workbook]", str(sheet))
+            if not check_only:
+                page.uncheck("#upload-bulk input[name=check_only]")
+            page.click("#upload-bulk button")
+            page.wait_for_selector('#import-progress .import-step[data-stage="check"]')
+            shot(page, f"{name}-{'check' if check_only else 'import'}-running")
+            page.wait_for_selector('#import-report[data-outcome="done"]')
+            outcome = page.locator("#import-outcome").inner_text()
+            stages = [s.get_attribute("data-stage") for s in page.locator("#import-progress .import-step").all()]
+            assert {"read", "check", "write"} <= set(stages), stages
+            # every step is drawn where the first was: the newest covers the others, the last says 100 %
+            boxes = {(round(b["x"]), round(b["y"])) for b in
+                     (s.bounding_box() for s in page.locator("#import-progress .import-step").all())}
+            assert len(boxes) == 1 and "100%" in page.locator("#import-progress .import-step").last.inner_text()
+            if javascript:
+                steps = page.evaluate("window.__steps")
+                assert [s["percent"] for s in steps] == sorted(s["percent"] for s in steps)
+                assert not any(s["report"] for s in steps)
+                # the steps reached the page while the import ran: parsed before the report, not all at once
+                assert min(s["batch"] for s in steps) < page.evaluate("window.__reportBatch")
+            shot(page, f"{name}-{'check' if check_only else 'import'}-report")
+            if check_only:
+                assert outcome.startswith("Đã kiểm tra, chưa lưu gì") and snapshot(session) == before
+        assert "3000 hồ sơ" in outcome or "3.000 hồ sơ" in outcome
+        session.expire_all()
+        assert len(session.scalars(select(Dossier.id).where(Dossier.round_id == fresh.id)).all()) == 3010
+    finally:
+        context.close()

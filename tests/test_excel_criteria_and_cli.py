@@ -109,7 +109,8 @@ def test_cli_template_export_import(session: Any, catalog: Catalog, engine: Any,
         f"phieu-danh-gia-2023-M0{i}.xlsx" for i in range(1, 5)]
     done = _spcncl("excel", "import", "bulk", "sa.xlsx", "--year", "2023", "--database-url", url, cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == "error: sa.xlsx: this is a self-assessment workbook, not a bulk workbook\n"
+    assert done.stderr == ("  rows read: 127/127\n"  # progress, then the refusal
+                           "error: sa.xlsx: this is a self-assessment workbook, not a bulk workbook\n")
     done = _spcncl("excel", "export", "criteria", "hue-2021", "-o", "hue.xlsx", cwd=tmp_path)
     assert done.returncode == 0
     done = _spcncl("excel", "import", "criteria", "hue.xlsx", "-o", "hue.yaml", cwd=tmp_path)

@@ -4,7 +4,7 @@ once. Columns are the enterprise and product, then every input the jurisdiction'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -144,12 +144,13 @@ def write_bulk(catalog: Catalog, jurisdiction: str, year: int, target: str | Pat
     return target
 
 
-def read_bulk(path: str | Path, catalog: Catalog, problems: list[Problem],
-              limits: Limits = DEFAULT_LIMITS) -> tuple[dict[str, Any], list[DossierRecord]]:
-    """Read a filled bulk sheet: its metadata and one record per non-empty row; problems are appended."""
+def read_bulk(path: str | Path, catalog: Catalog, problems: list[Problem], limits: Limits = DEFAULT_LIMITS,
+              progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], list[DossierRecord]]:
+    """Read a filled bulk sheet: its metadata and one record per non-empty row; problems are appended.
+    `progress(done, total)` hears the rows read (`read_grids`)."""
     path = Path(path)
     source = path.name
-    grids = read_grids(path, limits)
+    grids = read_grids(path, limits, progress=progress)
     meta = read_meta(grids, source, KIND)
     grid = grids.get(SHEET)
     if grid is None:

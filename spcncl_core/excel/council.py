@@ -20,7 +20,7 @@ from spcncl_core.catalog import Catalog
 from spcncl_core.db.models import Assignment, Conflict, CouncilMember, PreliminaryScore, Round, ScoringForm, User
 from spcncl_core.engine.evaluate import check_points
 from spcncl_core.errors import DossierError, Problem, SpcnclError, WorkbookError
-from spcncl_core.excel.dossier_import import all_or_nothing
+from spcncl_core.excel.dossier_import import Progress, all_or_nothing, stage
 from spcncl_core.excel.layout import (
     GREY_FILL,
     HEADER,
@@ -158,16 +158,18 @@ class CouncilImportReport:
 
 def import_council_workbook(session: Session, actor: User, catalog: Catalog, round_: Round, path: str | Path, *,
                             submit: bool = False, limits: Limits = DEFAULT_LIMITS,
-                            progress: Callable[[int, int], None] | None = None) -> CouncilImportReport:
+                            progress: Progress | None = None) -> CouncilImportReport:
     """Save the scores of a filled council workbook, or raise WorkbookError naming every problem's cell and write
     nothing.
 
     The member's own account saves through `scoring.save_scores`, the service of the web form (and submits each
     form with `submit`); the secretariat enters a member's workbook on their behalf through
-    `scoring.import_scores`, as submitted forms, each with every criterion assigned. The policy decides who may."""
+    `scoring.import_scores`, as submitted forms, each with every criterion assigned. The policy decides who may.
+    `progress(stage, done, total)` hears the rows read, the dossiers checked and the forms saved (dossier_import's
+    `Progress`)."""
     path = Path(path)
     source = path.name
-    grids = read_grids(path, limits)
+    grids = read_grids(path, limits, progress=stage(progress, "read"))
     meta = read_meta(grids, source, KIND)
     problems: list[Problem] = []
     if (meta.get("jurisdiction"), str(meta.get("year"))) != (round_.jurisdiction_id, str(round_.year)):
@@ -184,7 +186,10 @@ def import_council_workbook(session: Session, actor: User, catalog: Catalog, rou
     dossiers = {d.number: d for d in round_dossiers(session, round_)}
     conflicts = set(session.scalars(select(Conflict.dossier_id).where(Conflict.member_id == member.id)))
     to_save: list[tuple[Any, dict[str, Decimal], str, dict[str, str]]] = []
-    for sheet, layout in (meta.get("sheets") or {}).items():
+    layouts = meta.get("sheets") or {}
+    rows_to_check = sum(len(layout.get("rows", {})) for layout in layouts.values() if isinstance(layout, dict))
+    checked, rows_checked = stage(progress, "check"), 0
+    for sheet, layout in layouts.items():
         grid = grids.get(sheet)
         cset = sets.get(layout.get("product_group"))
         if grid is None or cset is None:
@@ -196,6 +201,7 @@ def import_council_workbook(session: Session, actor: User, catalog: Catalog, rou
             continue
         maxima = {c.id: c.max_points for c in cset.criteria}
         for number, row in layout.get("rows", {}).items():
+            rows_checked += 1
             if cell_value(grid, f"B{row}") != number:
                 problems.append(Problem(f"{source}: {sheet}!B{row}", f"expected dossier {number} here: rows were "
                                                                      "moved or deleted; download a new workbook"))
@@ -228,14 +234,23 @@ def import_council_workbook(session: Session, actor: User, catalog: Catalog, rou
                         problems.append(Problem(at, f"{criterion_id}: {exc}"))
             if points and dossier is not None:
                 to_save.append((dossier, points, f"{source}: {sheet}!B{row}", cells))
+        if checked is not None:
+            checked(min(rows_checked, rows_to_check), rows_to_check)
+    if checked is not None:
+        checked(rows_to_check, rows_to_check)
     if problems:
         raise WorkbookError(problems)
     report = CouncilImportReport(member.code)
+    saved = stage(progress, "write")
     with all_or_nothing(session):
         if own:
-            _save_own(session, actor, catalog, member, to_save, submit, report, problems, progress)
+            _save_own(session, actor, catalog, member, to_save, submit, report, problems, saved)
         else:
+            if saved is not None:
+                saved(0, len(to_save))
             _enter_on_behalf(session, actor, catalog, round_, member, to_save, report, problems)
+            if saved is not None:
+                saved(len(to_save), len(to_save))
         if problems:
             raise WorkbookError(problems)
     return report

@@ -24,7 +24,18 @@ from spcncl_core.excel.safety import DEFAULT_LIMITS, Limits
 from spcncl_core.excel.values import DossierRecord
 from spcncl_core.services import registration
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]
+"""An import's progress callback, `progress(stage, done, total)`: stage "read" (rows of the workbook read; the
+total is what the sheets declare, an estimate until the last call), "check" (records checked against the criteria
+sets) and "write" (records written), in that order; each stage ends with `done == total`. A web page or a
+command line shows it; nothing is saved until the whole import has succeeded."""
+
+
+def stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | None:
+    """`progress` for one stage, as the (done, total) callback the readers and services take."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(name, done, total)
 
 
 @dataclass
@@ -69,7 +80,7 @@ def import_dossiers(session: Session, actor: User, catalog: Catalog, round_: Rou
         enterprise_code=r.identity["enterprise_code"], enterprise_name=r.identity["enterprise_name"],
         product_name=r.identity["product_name"], inputs=r.inputs, self_assessment=r.self_assessment,
         district=r.identity.get("district"), sector=r.identity.get("sector"), number=r.number) for r in complete]
-    plan = registration.check(session, catalog, round_, entries)
+    plan = registration.check(session, catalog, round_, entries, progress=stage(progress, "check"))
     for problem in plan.problems:
         match = re.fullmatch(r"entries\[(\d+)\](?:\.(.*))?", problem.where)
         if match is None:
@@ -86,9 +97,8 @@ def import_dossiers(session: Session, actor: User, catalog: Catalog, round_: Rou
     if problems:
         raise WorkbookError(problems)
     with all_or_nothing(session):
-        done = registration.register_many(session, actor, catalog, round_, entries, submit=submit, checked=plan)
-    if progress is not None:
-        progress(len(records), len(records))
+        done = registration.register_many(session, actor, catalog, round_, entries, submit=submit, checked=plan,
+                                          progress=stage(progress, "write"))
     return ImportReport(done.registered, done.updated)
 
 
@@ -117,7 +127,9 @@ def import_self_assessments(session: Session, actor: User, catalog: Catalog, rou
     files = excel_files(paths)
     if not files:
         raise WorkbookError([Problem(", ".join(map(str, paths)), "no .xlsx file found")])
-    for path in files:
+    for n, path in enumerate(files):
+        if progress is not None:
+            progress("read", n, len(files))
         found: list[Problem] = []
         try:
             record = read_self_assessment(path, catalog, found, limits)
@@ -132,6 +144,8 @@ def import_self_assessments(session: Session, actor: User, catalog: Catalog, rou
         problems.extend(found)
         if record is not None:
             records.append(record)
+    if progress is not None:
+        progress("read", len(files), len(files))
     return import_dossiers(session, actor, catalog, round_, records, submit=submit, problems=problems,
                            progress=progress)
 
@@ -143,7 +157,7 @@ def import_bulk(session: Session, actor: User, catalog: Catalog, round_: Round, 
     from spcncl_core.excel.bulk import read_bulk
 
     problems: list[Problem] = []
-    meta, records = read_bulk(path, catalog, problems, limits)
+    meta, records = read_bulk(path, catalog, problems, limits, progress=stage(progress, "read"))
     if (meta.get("jurisdiction"), str(meta.get("year"))) != (round_.jurisdiction_id, str(round_.year)):
         problems.append(Problem(Path(path).name, f"made for {meta.get('jurisdiction')} {meta.get('year')}, not for "
                                                  f"the {round_.jurisdiction_id} {round_.year} round"))

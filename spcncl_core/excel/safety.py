@@ -157,10 +157,16 @@ def time_limit(seconds: float) -> Iterator[Alarm]:
 Grid = list[tuple[Any, ...]]
 
 
+PROGRESS_ROWS = 256  # rows read between two progress reports (and time checks)
+
+
 def read_grids(path: str | Path, limits: Limits = DEFAULT_LIMITS,
-               sheets: Callable[[str], bool] | None = None) -> dict[str, Grid]:
+               sheets: Callable[[str], bool] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Grid]:
     """Every sheet's cell values (rows of tuples; formulas as their text), after `check_upload`, in read-only mode,
-    with the row, cell and time caps. `sheets` picks which sheets to read (all by default)."""
+    with the row, cell and time caps. `sheets` picks which sheets to read (all by default). `progress(done, total)`
+    hears the rows read every few hundred rows; `total` is what the sheets declare (an estimate, never trusted for
+    reading), and the last call says every row read (`done == total`)."""
     path = Path(path)
     check_upload(path, limits)
     from defusedxml.common import DefusedXmlException
@@ -174,9 +180,10 @@ def read_grids(path: str | Path, limits: Limits = DEFAULT_LIMITS,
         with time_limit(limits.seconds) as alarm:
             workbook = load_workbook(path, read_only=True, data_only=False, keep_links=False)
             try:
-                for sheet in workbook.worksheets:
-                    if sheets is not None and not sheets(sheet.title):
-                        continue
+                chosen = [s for s in workbook.worksheets if sheets is None or sheets(s.title)]
+                declared = sum(min(s.max_row or 0, limits.rows) for s in chosen)  # for progress only
+                done = 0
+                for sheet in chosen:
                     rows: Grid = []
                     sheet.reset_dimensions()  # a crafted dimension (A1:XFD1048576) would pad every row
                     for row in sheet.iter_rows(values_only=True):
@@ -186,11 +193,17 @@ def read_grids(path: str | Path, limits: Limits = DEFAULT_LIMITS,
                             raise _refuse(path, f"sheet {sheet.title} has more than {limits.rows:,} rows: refused")
                         if cells > limits.cells:
                             raise _refuse(path, f"the workbook has more than {limits.cells:,} cells: refused")
-                        if len(rows) % 256 == 0 and time.monotonic() - started > limits.seconds:
-                            raise _Timeout()
+                        if len(rows) % PROGRESS_ROWS == 0:
+                            if time.monotonic() - started > limits.seconds:
+                                raise _Timeout()
+                            if progress is not None:
+                                progress(done + len(rows), max(declared, done + len(rows)))
+                    done += len(rows)
                     while rows and not any(v is not None for v in rows[-1]):
                         rows.pop()
                     grids[sheet.title] = rows
+                if progress is not None:
+                    progress(done, done)
             finally:
                 workbook.close()
     except _Timeout:

@@ -14,7 +14,7 @@ product registered already (a draft, or submitted and not yet screened) is updat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -87,8 +87,13 @@ class Plan:
     products: dict[tuple[int, str], Product]
 
 
-def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[Entry]) -> Plan:
-    """Check every entry as `register_many` will, writing nothing; problems are located as `entries[i].field`."""
+PROGRESS_EVERY = 100  # entries between two progress reports
+
+
+def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[Entry],
+          progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Check every entry as `register_many` will, writing nothing; problems are located as `entries[i].field`.
+    `progress(done, total)` hears the entries checked every hundred entries and at the end."""
     jurisdiction, year = round_.jurisdiction_id, round_.year
     known = catalog.known_inputs(jurisdiction)
     enterprises = {e.code: e for e in session.scalars(select(Enterprise))}
@@ -106,6 +111,8 @@ def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[E
              ("district", Enterprise.district, "district", False), ("sector", Enterprise.sector, "sector", False),
              ("product_name", Product.name, "product name", True), ("number", Dossier.number, "dossier number", False))
     for i, entry in enumerate(entries):
+        if progress is not None and i and i % PROGRESS_EVERY == 0:
+            progress(i, len(entries))
         at = f"entries[{i}]"
         bad = False
         for name, column, label, required in texts:
@@ -154,6 +161,8 @@ def check(session: Session, catalog: Catalog, round_: Round, entries: Sequence[E
             problems.extend(Problem(f"{at}.{p.where}", p.message) for p in exc.problems)
         except SpcnclError as exc:
             problems.append(Problem(at, str(exc)))
+    if progress is not None:
+        progress(len(entries), len(entries))
     return Plan(entries, problems, existing, groups, enterprises, products)
 
 
@@ -168,10 +177,11 @@ def authorize(session: Session, actor: User, round_: Round, submit: bool = True)
 
 
 def register_many(session: Session, actor: User, catalog: Catalog, round_: Round, entries: Sequence[Entry], *,
-                  submit: bool = True, submitted_at: datetime | None = None, checked: Plan | None = None
-                  ) -> Registered:
+                  submit: bool = True, submitted_at: datetime | None = None, checked: Plan | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Registered:
     """Register (and submit) every entry, or raise DossierError listing every problem and write nothing.
-    `checked` is the `check` of these entries when the caller ran it already."""
+    `checked` is the `check` of these entries when the caller ran it already. `progress(done, total)` hears the
+    dossiers written (every hundred, and at the end)."""
     authorize(session, actor, round_, submit)
     submitted_at = checks.when(submitted_at, "submission time")
     plan = checked if checked is not None and checked.entries is entries else check(session, catalog, round_,
@@ -181,6 +191,14 @@ def register_many(session: Session, actor: User, catalog: Catalog, round_: Round
     existing, groups, enterprises, products = plan.existing, plan.groups, plan.enterprises, plan.products
     name = actor_name(actor)
     done = Registered()
+    total, written = len(entries), 0
+
+    def wrote(count: int) -> None:
+        nonlocal written
+        before, written = written, written + count
+        if progress is not None and (written // PROGRESS_EVERY > before // PROGRESS_EVERY or written == total):
+            progress(written, total)
+
     for i, dossier in existing.items():  # the rare re-import: the single-record services
         entry = entries[i]
         if dossier.state == "submitted":
@@ -189,6 +207,7 @@ def register_many(session: Session, actor: User, catalog: Catalog, round_: Round
         if submit:
             dossiers.submit(session, actor, catalog, dossier, submitted_at)
         done.updated.append(dossier.number)
+        wrote(1)
     new = [i for i in range(len(entries)) if i not in existing]
     if not new:
         return done
@@ -247,6 +266,7 @@ def register_many(session: Session, actor: User, catalog: Catalog, round_: Round
         audit.record(session, name, "dossier.registered", "dossier", row["number"],
                      after={"product": entry.product_name, "enterprise": entry.enterprise_code, "state": row["state"]},
                      reason=f"submitted at {when.isoformat()}, product group {groups[i]}" if submit else None)
+        wrote(1)
     done.registered = [r["number"] for r in rows]
     checks.flush(session, "registering dossiers")
     return done
