@@ -75,6 +75,7 @@ def test_wheel_carries_the_criteria_sets_and_works_from_any_directory(tmp_path: 
     names = zipfile.ZipFile(wheel).namelist()
     yaml_files = sorted(n for n in names if n.endswith(".yaml") and n.startswith("spcncl_criteria_sets/"))
     assert "spcncl_admin/option_labels.yaml" in names  # the back office's words for input options
+    assert "spcncl_core/document_kinds.yaml" in names  # the checklist of documents a dossier holds
     assert yaml_files == [f"spcncl_criteria_sets/hanoi/{y}-{g}.yaml" for y in (2018, 2021, 2023)
                           for g in ("high-tech", "standard")]
     assert "spcncl_plugins/hanoi.py" in names and "spcncl_core/cli.py" in names
