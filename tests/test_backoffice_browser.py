@@ -166,6 +166,7 @@ def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, sess
     row = page.locator('#documents tr.received[data-kind="application_form"]').inner_text()
     assert "Đơn đăng ký có chữ ký, dấu" in row and "secretariat" in row
     shot(page, "dossier-documents")
+    page.locator("#documents").screenshot(path=str(SHOTS / "dossier-documents-table.png"))
     dossier_url = page.url
     page.goto(f"{base}/admin/rounds/{demo.round.id}")
     page.click("#open-screening")

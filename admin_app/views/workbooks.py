@@ -234,6 +234,7 @@ class WorkbooksView(StaffView):
         head, rest = page.split(STEPS_MARK, 1)
         middle, tail = rest.split(REPORT_MARK, 1)
         who, title = current_user.username, round_.title
+        db.session.close()  # the request's own reads are done: no connection held idle while the import runs
 
         def stream() -> Iterator[str]:
             run.start()
