@@ -132,19 +132,21 @@ def round_half_up(value: Decimal, places: int) -> Decimal:
 
 
 def show(value: Decimal | int) -> str:
-    """A number as an explanation shows it: no exponent, no trailing zeros, ≈ when cut to 4 decimals."""
+    """A number as an explanation shows it: no exponent, no trailing zeros, ≈ when cut to 4 decimals (half up)."""
     text = str(value)
-    if "E" in text:
-        return _show_exponent(value)  # type: ignore[arg-type]
     dot = text.find(".")
-    if dot < 0:
-        return text
+    if dot < 0 or "E" in text:
+        return text if "E" not in text else _show_exponent(value)  # type: ignore[arg-type]
     text = text.rstrip("0")
-    if len(text) - dot <= 5:  # at most 4 decimals: shown exactly
+    cut = dot + 5
+    if len(text) <= cut:  # at most 4 decimals: shown exactly
         text = text.rstrip(".")
         return "0" if text == "-0" else text
-    shown = str(value.quantize(_SHOW, rounding=ROUND_HALF_UP, context=_WIDE)  # type: ignore[union-attr]
-                ).rstrip("0").rstrip(".")
+    if text[cut] < "5":  # the fifth decimal rounds toward zero: the first four are the answer, no arithmetic
+        shown = text[:cut].rstrip("0").rstrip(".")
+    else:
+        shown = str(value.quantize(_SHOW, rounding=ROUND_HALF_UP, context=_WIDE)  # type: ignore[union-attr]
+                    ).rstrip("0").rstrip(".")
     return "≈" + ("0" if shown == "-0" else shown)
 
 

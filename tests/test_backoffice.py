@@ -502,3 +502,28 @@ def test_a_relative_sqlite_url_is_the_file_the_command_line_uses(tmp_path: Any, 
     assert absolute_sqlite("sqlite:////srv/x.sqlite") == "sqlite:////srv/x.sqlite"
     assert absolute_sqlite("sqlite://") == "sqlite://"
     assert absolute_sqlite("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_the_secretariat_takes_criteria_away_from_a_member_with_a_reason(engine: Any, session: Any,
+                                                                        catalog: Any) -> None:
+    from spcncl_core.db.models import Assignment, CouncilMember
+
+    demo = build(session, catalog, "scoring")
+    client = client_for(engine, catalog, "secretariat")
+    url = f"/admin/council/{demo.round.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Rút phân công" in page
+    m01 = session.scalar(select(CouncilMember).where(CouncilMember.round_id == demo.round.id,
+                                                     CouncilMember.code == "M01"))
+    form = {"member_id": m01.id, "product_group": "standard", "criteria": ["KT1"], "csrf_token": token(client, url)}
+    before = snapshot(session)
+    page = client.post(f"{url}/unassign", data={**form, "reason": ""}, follow_redirects=True).get_data(as_text=True)
+    assert snapshot(session) == before and "alert-danger" in page, page
+    page = client.post(f"{url}/unassign", data={**form, "reason": "Phân công nhầm"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Đã rút các tiêu chí khỏi phân công." in page
+    session.expire_all()
+    assert session.get(Assignment, (demo.round.id, "hanoi-2023-standard", "KT1", m01.id)) is None
+    viewer = client_for(engine, catalog, "viewer")
+    assert viewer.post(f"{url}/unassign", data={**form, "reason": "x", "csrf_token": token(viewer, url)}
+                       ).status_code == 403

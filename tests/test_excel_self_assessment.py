@@ -198,3 +198,91 @@ def test_a_template_of_another_period_is_refused(session: Any, catalog: Catalog,
     assert [str(p) for p in raised.value.problems] == [
         "2019.xlsx: made for hanoi-2018-standard, which the 2023 round does not use (hanoi-2023-high-tech, "
         "hanoi-2023-standard): fill in the round's template"]
+
+
+def test_a_plugins_rule_kind_and_function_carry_their_excel_formulas(pm: Any, register: Any,
+                                                                     tmp_path: Path) -> None:
+    """A province's own kind writes its estimate beside its scoring code (`RuleKind.excel_formula`), its own
+    function in `DerivedFunction.excel_formula`; a subclass that changes the scoring but not the formula gets no
+    estimate rather than its parent's (wrong) one."""
+    formulas = pytest.importorskip("formulas")
+    from collections.abc import Mapping
+
+    from spcncl_core import Dossier, hookimpl, load_catalog
+    from spcncl_core.engine.functions import DerivedFunction
+    from spcncl_core.engine.rules import RuleKind
+    from spcncl_core.excel.estimate import literal
+
+    class Ladder(RuleKind):
+        name = "steps"
+        description = "steps {of, step, points_per_step}"
+
+        def parse(self, params: Any, path: str, ctx: Any) -> Any:
+            ctx.ref_input(f"{path}.of", params["of"], frozenset({"number", "derived"}))
+            return (params["of"], Decimal(str(params["step"])), Decimal(str(params["points_per_step"])))
+
+        def compile(self, rule: Any) -> Any:
+            of, step, per = rule
+
+            def steps(values: Mapping[str, Any]) -> tuple[Decimal, str]:
+                count = values[of] // step if values[of] is not None else 0
+                return count * per, f"{of}: {count} steps"
+
+            return steps
+
+        def describe(self, rule: Any) -> str:
+            return f"{rule[2]} per {rule[1]} of {rule[0]}"
+
+        def excel_formula(self, rule: Any, cells: Any) -> str | None:
+            of, step, per = rule
+            ref = cells.ref(of)
+            return None if ref is None else f"IF(ISNUMBER({ref}),INT({ref}/{literal(step)})*{literal(per)},0)"
+
+    class Bonus(Ladder):  # scores one more, but writes no formula of its own: never estimated with Ladder's
+        name = "steps-plus-one"
+
+        def compile(self, rule: Any) -> Any:
+            parent = super().compile(rule)
+            return lambda values: (parent(values)[0] + 1, "plus one")
+
+    class Plugin:
+        @hookimpl
+        def register_rule_kinds(self, registry: Any) -> None:
+            registry.add(Ladder())
+            registry.add(Bonus())
+
+        @hookimpl
+        def register_functions(self, registry: Any) -> None:
+            registry.add(DerivedFunction("triple", 1, lambda a: a * 3, "triple(a): 3a",
+                                         excel_formula=lambda args: (None, f"{args[0]}*3")))
+
+        @hookimpl
+        def register_criteria_sets(self, registry: Any) -> None:
+            registry.add_document({
+                "id": "steppe-2025", "title": {"vi": "Thử"}, "jurisdiction": "steppe", "years": {"from": 2025},
+                "product_group": "any", "provenance": "official", "total_points": 20,
+                "pass": {"operator": ">", "points": 5}, "aggregation": "mean-of-assigned",
+                "inputs": [{"id": "output", "type": "number", "label": {"vi": "Sản lượng"}}],
+                "derived": [{"id": "output3", "function": "triple", "args": ["output"], "label": {"vi": "x3"}}],
+                "groups": [{"id": "G", "title": {"vi": "Nhóm"}, "criteria": [
+                    {"id": "G1", "title": {"vi": "Bậc"}, "max_points": 10,
+                     "score": {"steps": {"of": "output3", "step": 10, "points_per_step": 2}}},
+                    {"id": "G2", "title": {"vi": "Bậc cộng"}, "max_points": 10,
+                     "score": {"steps-plus-one": {"of": "output", "step": 5, "points_per_step": 1}}}]}],
+            }, "steppe.yaml")
+
+    register(Plugin(), "steppe")
+    cset = load_catalog(pm).get("steppe-2025")
+    path = write_self_assessment(cset, 2025, tmp_path / "steppe.xlsx")
+    meta = meta_of(path)
+    sheet = openpyxl.load_workbook(path)[SHEET]
+    assert sheet[meta["cells"]["estimate"]["G2"]].value is None  # Bonus: not estimated, and the row says so
+    assert "không ước tính được" in sheet[meta["cells"]["estimate"]["G2"].replace("D", "F")].value
+    model = formulas.ExcelModel().loads(str(path)).finish()
+    for output in (0, 7, 12.5, 40):
+        dossier = Dossier("steppe", 2025, {"output": output})
+        values = self_assessment_values(cset, meta["cells"], dict(dossier.inputs), {})
+        solution = model.calculate(inputs={_evaluator_key(path, a): v for a, v in values.items()})
+        estimated = solution[_evaluator_key(path, meta["cells"]["estimate"]["G1"])].value[0][0]
+        g1 = evaluate(cset, dossier).criteria[0]
+        assert _number(estimated) == g1.preliminary.normalize() and g1.preliminary == min(10, output * 3 // 10 * 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sys
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -239,5 +240,24 @@ def test_council_fast_path_takes_decimal_scores_as_the_database_gives_them(catal
         assert got == expected
         used += 1
     assert used > 50
-    with pytest.raises(Irregular):
+    with pytest.raises((Irregular, KeyError)):  # not a valid score: the checking path reports it
         fast.council(random_inputs(random.Random(8), False), {"m": {"KT1": Decimal("7.25")}}, None, None)
+
+
+def test_council_fast_path_gives_the_checking_paths_answer_for_ineligible_dossiers(catalog: Catalog) -> None:
+    """An ineligible dossier with a valid sheet stays on the fast path and gets the checking path's evaluation;
+    a sheet the checking path would refuse (a boolean, an empty sheet, an unknown criterion) leaves it."""
+    cset = catalog.get("hanoi-2023-standard")
+    fast = cset.compiled.fast_path()
+    inputs = hanoi_inputs(random.Random(3))
+    inputs["hanoi_site"] = False  # P1 fails
+    scores = random_council(random.Random(4), list(cset.criteria))
+    expected = evaluate_checked(cset, Dossier("hanoi", 2023, inputs), scores)
+    assert not expected.eligible
+    assert fast.council(inputs, scores, None, None) == expected
+    for bad in ({"m0": {"KT1": True}}, {"m0": {}}, {"m0": {"KT9": 1}}, {"m0": {"KT1": 10.5}}):
+        with pytest.raises((Irregular, KeyError)):
+            fast.council(inputs, bad, None, None)
+        with pytest.raises(DossierError) if bad != {"m0": {}} else nullcontext():
+            evaluate(cset, Dossier("hanoi", 2023, inputs), bad)
+

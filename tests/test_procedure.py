@@ -325,6 +325,53 @@ def test_enterprise_product_user_assignment_and_conflict_changes_are_audited(ses
     session.commit()
 
 
+def test_criteria_not_yet_scored_can_be_taken_away_from_a_member_with_a_reason(session: Any, catalog: Catalog
+                                                                              ) -> None:
+    """An assignment made by mistake could not be undone; a scored criterion must not lose its points silently."""
+    from spcncl_core.db.models import Assignment
+    from spcncl_core.errors import NotFoundError, RecordError
+
+    built = small_round(session, catalog, stop_after="scoring")
+    secretariat = user(session, "secretariat")
+    m01, m02 = scoring.get_member(session, built.round, "M01"), scoring.get_member(session, built.round, "M02")
+
+    def assigned(member: CouncilMember) -> set[str]:
+        return set(session.scalars(select(Assignment.criterion_id).where(Assignment.member_id == member.id,
+                                                                         Assignment.criteria_set_id.like("%standard"))))
+
+    assert "KT1" in assigned(m01) and "KT1" in assigned(m02)
+    entries = audit.count(session)
+    for wrong, error, message in (
+            ((["KT1"], ""), RecordError, "reason"),
+            ((["KT9"], "Nhầm"), NotFoundError, "has no criterion KT9"),
+            ((["CN4"], "Nhầm"), RecordError, "M01 is not assigned CN4"),
+            (([], "Nhầm"), RecordError, "at least one criterion")):
+        if wrong[0] == ["CN4"] and "CN4" in assigned(m01):
+            continue
+        with pytest.raises(error, match=message):
+            scoring.unassign(session, secretariat, catalog, built.round, "standard", *wrong[:1], m01, wrong[1])
+    assert audit.count(session) == entries and "KT1" in assigned(m01)
+
+    assert scoring.unassign(session, secretariat, catalog, built.round, "standard", ["KT1"], m01,
+                            "Phân công nhầm") == ["KT1"]
+    assert "KT1" not in assigned(m01)
+    last = audit.entries_for(session, "council_member", "M01")[-1]
+    assert (last.action, last.before["criterion"], last.reason) == ("council.unassigned", "KT1", "Phân công nhầm")
+
+    dossier = next(d for d in built.dossiers if d.state == "preliminarily_scored" and d.product_group == "standard"
+                   and "KT1" in scoring.assigned_criteria(session, catalog, m02, d))
+    member_user = user(session, m02.user.username)
+    form = scoring.form_for(session, member_user, catalog, m02, dossier)
+    scoring.save_scores(session, member_user, catalog, m02, dossier, {"KT1": Decimal("5")}, form.version)
+    entries = audit.count(session)
+    with pytest.raises(RecordError, match=f"M02 has already given points for KT1 on dossier {dossier.number}"):
+        scoring.unassign(session, secretariat, catalog, built.round, "standard", ["KT1"], m02, "Đổi người")
+    assert audit.count(session) == entries and "KT1" in assigned(m02)
+    with pytest.raises(PermissionDeniedError):
+        scoring.unassign(session, user(session, "viewer"), catalog, built.round, "standard", ["KT2"], m02, "Thử")
+    session.commit()
+
+
 # --- Refusals that already wrote -----------------------------------------------------------------------------------
 
 

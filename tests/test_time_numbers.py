@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.exc import StatementError
 
@@ -125,3 +127,26 @@ def test_round_report_shows_totals_without_exponents(session: Any, catalog: Cata
     assert main(["round", "report", "--year", "2023", "--database-url", url]) == 0
     out = capsys.readouterr().out
     assert "E+" not in out and " 70.00 " in out
+
+
+def _show_by_quantizing(value: Decimal) -> str:
+    """What `show` gives, written the plain way (quantize, then strip): the reference for its shortcut."""
+    from decimal import ROUND_HALF_UP
+
+    text = format(value, "f")
+    if "." not in text:
+        return "0" if text == "-0" else text
+    stripped = text.rstrip("0").rstrip(".")
+    if len(text.rstrip("0")) - text.index(".") <= 5:
+        return "0" if stripped == "-0" else stripped
+    shown = format(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), "f").rstrip("0").rstrip(".")
+    return "≈" + ("0" if shown == "-0" else shown)
+
+
+@settings(max_examples=2000)
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**12, max_value=10**12, places=12)
+       | st.decimals(allow_nan=False, allow_infinity=False, min_value=-1000, max_value=1000))
+def test_numbers_in_explanations_are_cut_to_four_decimals_half_up(value: Decimal) -> None:
+    from spcncl_core.numbers import show
+
+    assert show(value) == _show_by_quantizing(value)

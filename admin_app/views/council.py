@@ -41,7 +41,7 @@ class CouncilView(RoundScreenView):
 
     @expose("/<int:round_id>/<action>", methods=["POST"])
     def act(self, round_id: int, action: str) -> Any:
-        """add-member | assign | conflict."""
+        """add-member | assign | unassign | conflict."""
         round_ = get_round(round_id)
         session, cat, who, form = db.session(), catalog(), actor(), request.form
         if action == "add-member":
@@ -58,6 +58,14 @@ class CouncilView(RoundScreenView):
                 abort(404)
             run_service(lambda: scoring.assign(session, who, cat, round_, form.get("product_group", ""),
                                                form.getlist("criteria"), member), _("Criteria assigned."))
+        elif action == "unassign":
+            require("council.unassign")
+            member = db.session.get(CouncilMember, form.get("member_id", type=int) or 0)
+            if member is None or member.round_id != round_id:
+                abort(404)
+            run_service(lambda: scoring.unassign(session, who, cat, round_, form.get("product_group", ""),
+                                                 form.getlist("criteria"), member, form.get("reason", "")),
+                        _("Criteria taken away."))
         elif action == "conflict":
             require("council.declare_conflict")
             member = db.session.get(CouncilMember, form.get("member_id", type=int) or 0)

@@ -57,18 +57,19 @@ def bool_text(value: bool) -> str:
     return "true" if value else "false"
 
 
-def generates(kind: Any) -> bool:
-    """Whether `kind`'s own class wrote its generator: the classes defining `generate`, `compile` and `parse`
-    must be one and the same (and not the base class)."""
+def generates(kind: Any, method: str = "generate") -> bool:
+    """Whether `kind`'s own class wrote its `method` (the fast path's `generate`, the Excel estimate's
+    `excel_formula`): the classes defining `method`, `compile` and `parse` must be one and the same (and not the
+    base class), so that a subclass changing how a kind scores never inherits code computing the parent's points."""
     from spcncl_core.engine.rules import RuleKind
 
     mro = type(kind).__mro__
 
-    def owner(name: str) -> type:
-        return next(c for c in mro if name in c.__dict__)
+    def owner(name: str) -> type | None:
+        return next((c for c in mro if name in c.__dict__), None)
 
-    generator = owner("generate")
-    return generator is not RuleKind and generator is owner("compile") is owner("parse")
+    writer = owner(method)
+    return writer is not None and writer is not RuleKind and writer is owner("compile") is owner("parse")
 
 
 @dataclass

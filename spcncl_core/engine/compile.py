@@ -106,6 +106,8 @@ def compile_set(cset: CriteriaSet, registries: Registries) -> CompiledSet:
         judge=judge,
         classes=cset.classes,
         group_max=group_max,
+        rule_kinds=kinds,
+        functions=dict(registries.functions.items()),
     )
     return compiled
 

@@ -86,6 +86,9 @@ class CompiledSet:
     judge: Callable[..., Any] | None = None
     classes: tuple[ResultClass, ...] = ()
     group_max: dict[str, Decimal] = field(default_factory=dict)
+    # the registered kinds and functions the set was compiled with, by name (the Excel estimate asks them)
+    rule_kinds: dict[str, Any] = field(default_factory=dict)
+    functions: dict[str, Any] = field(default_factory=dict)
     # builds the generated straight-line evaluation of valid dossiers (see fastpath.py)
     build_fast: Callable[[], Callable[..., Any]] | None = None
     # [fast function or None, evaluations so far]: the fast path is generated once a set is used in bulk

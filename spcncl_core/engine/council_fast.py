@@ -1,16 +1,21 @@
-"""The fast path for council-scored dossiers: the built-in mean aggregations in whole numbers.
+"""The fast path for council-scored dossiers: the built-in mean aggregations in whole numbers, as generated code.
 
 Council points come in steps (0.5 by default), so every member's points are a whole number of steps, a
 criterion's mean is a fraction with a small denominator, and the exact total and every apportioned part can be
 computed with Python integers over one common denominator — the same values `outcome.finalize` computes with
-fractions, at a fraction of the cost. Anything unusual (a value that is not a plain number of steps, an unknown
-criterion, a coverage gap, a cap that cuts, an ineligible dossier) raises `Irregular`, and the checking path
-reports it or computes it.
+fractions, at a fraction of the cost. As for the preliminary fast path (`fastpath.py`), the loops over criteria
+and groups are unrolled into one function generated for each set, with the set's numbers as constants.
+
+Reading a sheet costs one lookup per score: each criterion has a table from every valid value (0 to its maximum,
+in steps; ints, floats and Decimals compare and hash alike) to its number of steps plus one in the high bits, so
+adding table entries counts the scorers and sums their steps at once. Anything unusual (a value not in the
+table, a boolean, an unknown criterion, a coverage gap, a cap that cuts, more than 12 scorers) raises `Irregular`
+or `KeyError`, and the checking path reports it or computes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from math import lcm
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
 
 FAST_AGGREGATIONS = ("mean-of-assigned", "mean-of-totals")
 _COMMON = lcm(*range(1, 13))  # any count of members up to 12 divides it
+_SHIFT = 32  # a criterion's accumulator: scorers above this bit, summed steps below (12 scorers never carry)
+_CACHED_TEXTS = 4096
 
 
 def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., Any]) -> Callable[..., Any] | None:
@@ -41,199 +48,244 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
     k = per_step.numerator  # steps per point
     digits = cs.rounding.digits
     scale = 10 ** digits
-    every_member = aggregation.coverage == "member"
+    den = k * _COMMON  # every mean, in units of 10**-digits, is a whole number of 1/den
     criteria = cs.criteria_table
     n = len(criteria)
-    index = {c[0]: i for i, c in enumerate(criteria)}
-    max_steps = [int(c[2] * k) for c in criteria]
+    by_id = {c[0]: i for i, c in enumerate(criteria)}
+    ns: dict[str, Any] = {
+        "parts": fast.parts, "Irregular": Irregular, "Evaluation": Evaluation, "top": _top, "classify": classify,
+        "set_id": cset.id, "set_hash": cset.content_hash, "total_points": cset.total_points, "tree": cs.tree,
+        "judge": cs.judge, "pass_test": cs.pass_test, "classes": cs.classes,
+        "ZEROS": {c[0]: 0 for c in criteria},
+        "S": _Shown(digits, int(cset.total_points * scale)), "U": _Units(scale),
+        "T": {c[0]: _steps_table(c[2], k) for c in criteria},
+    }
+    lines = ["def council(raw, scores, dossier_id, submitted_at):",
+             "    acc = ZEROS.copy()",
+             "    for given in scores.values():"]
+    if aggregation.coverage == "member":
+        lines += [f"        if len(given) != {n}:", "            raise Irregular"]
+    lines += ["        for cid, value in given.items():",
+              "            if value is True or value is False:",
+              "                raise Irregular",
+              "            acc[cid] += T[cid][value]",
+              f"    {', '.join(f'a{i}' for i in range(n))}, = acc.values()"]
     manual = [i for i, c in enumerate(criteria) if c[4]]
-    denominator = k * _COMMON
-    factor = [0] + [scale * (_COMMON // count) for count in range(1, 13)]
-    by_criterion_total = cs.rounding.at == "criterion"
-    ids = [c[0] for c in criteria]
-    groups_of = [c[1] for c in criteria]
-    maxima = [c[2] for c in criteria]
-    max_shown = [c[3] for c in criteria]
-    judge, pass_test, classes, tree = cs.judge, cs.pass_test, cs.classes, cs.tree
-    shown_cache: dict[int, Decimal] = {}
-    texts: list[dict[tuple[int, int], str]] = [{} for _ in range(n)]
-    set_id, set_hash, total_points = cset.id, cset.content_hash, cset.total_points
-    # a cap that cuts raises Irregular: the checking path explains it
-    plan = [_plan(node, index, scale, denominator) for node in tree]
-    postorder: list[tuple[str, tuple[int, ...], tuple[str, ...], Any]] = []
-
-    def visit(node: Any) -> None:
-        gid, members, subs, cap = node
-        for sub in subs:
-            visit(sub)
-        postorder.append((gid, members, tuple(x[0] for x in subs), cap))
-
-    for node in plan:
-        visit(node)
-    preorder = _preorder(plan)
-    top_ids = [node[0] for node in plan]
-    twice = 2 * denominator
-
-    def dec(units: int) -> Decimal:
-        found = shown_cache.get(units)
-        if found is None:
-            found = Decimal(units).scaleb(-digits)
-            if len(shown_cache) < 100_000:
-                shown_cache[units] = found
-        return found
-
-    def council(raw: Mapping[str, Any], scores: Mapping[str, Mapping[str, Any]], dossier_id: Any,
-                submitted_at: Any) -> Any:
-        sums = [0] * n
-        counts = [0] * n
-        for given in scores.values():
-            if every_member and len(given) != n:
-                raise Irregular
-            for cid, value in given.items():
-                i = index[cid]  # KeyError: the checking path names the unknown criterion
-                t = type(value)
-                if t is int:
-                    steps = value * k
-                elif t is float or t is Decimal:  # Decimal: scores read back from the database
-                    x = value * k
-                    steps = int(x)
-                    if steps != x:
-                        raise Irregular
-                else:
-                    raise Irregular
-                if steps < 0 or steps > max_steps[i]:
-                    raise Irregular
-                sums[i] += steps
-                counts[i] += 1
-        for i in manual:
-            if not counts[i]:
-                raise Irregular
-        preliminary = fast(raw, dossier_id, submitted_at)
-        if type(preliminary) is not Evaluation:
-            raise Irregular  # ineligible: rare with council scores; the checking path decides
-        data = preliminary.criterion_data
-        numerators = [0] * n
-        units = [0] * n
-        for i in range(n):
-            count = counts[i]
-            if count:
-                if count > 12:
-                    raise Irregular
-                v = sums[i] * factor[count]
-            else:
-                v = int(data[i * 9 + 2] * scale) * denominator
-            numerators[i] = v
-            units[i] = (2 * v + denominator) // twice
-        subtotals: dict[str, Decimal] = {}
-        group_units: dict[str, int] = {}
-        if by_criterion_total:
-            for gid, members, subs, cap in postorder:
-                u = sum([units[i] for i in members]) + sum([group_units[g] for g in subs])
-                if cap is not None and u > cap[1]:
-                    raise Irregular
-                group_units[gid] = u
-            total_units = sum([group_units[g] for g in top_ids])
-        else:
-            # the exact total rounded once; each whole's units shared among its parts by largest remainder
-            quotients = [0] * n
-            remainders = [0] * n
-            for i in range(n):
-                quotients[i], remainders[i] = divmod(numerators[i], denominator)
-            group_numerators: dict[str, int] = {}
-            group_quotients: dict[str, int] = {}
-            group_remainders: dict[str, int] = {}
-            for gid, members, subs, cap in postorder:
-                v = sum([numerators[i] for i in members]) + sum([group_numerators[g] for g in subs])
-                if cap is not None and v > cap[0]:
-                    raise Irregular
-                group_numerators[gid] = v
-                group_quotients[gid], group_remainders[gid] = divmod(v, denominator)
-            total_units = (2 * sum([group_numerators[g] for g in top_ids]) + denominator) // twice
-            extra = total_units - sum([group_quotients[g] for g in top_ids])
-            for g in top_ids:
-                group_units[g] = group_quotients[g]
-            if extra:
-                for g in _largest(top_ids, [group_remainders[g] for g in top_ids], extra):
-                    group_units[g] += 1
-            for gid, members, subs in preorder:
-                for i in members:
-                    units[i] = quotients[i]
-                for g in subs:
-                    group_units[g] = group_quotients[g]
-                extra = group_units[gid] - sum([quotients[i] for i in members]) - sum(
-                    [group_quotients[g] for g in subs])
-                if extra:
-                    children = [*members, *subs]
-                    for child in _largest(children, [remainders[i] for i in members]
-                                          + [group_remainders[g] for g in subs], extra):
-                        if type(child) is int:
-                            units[child] += 1
-                        else:
-                            group_units[child] += 1
-        if group_units:
-            for gid in cs.groups:
-                subtotals[gid] = dec(group_units[gid])
-        total = dec(total_units)
-        results: list[Any] = []
-        points: dict[str, Decimal] = {}
-        for i in range(n):
-            shown = shown_cache.get(units[i]) or dec(units[i])
-            if judge is not None:
-                points[ids[i]] = shown
-            count = counts[i]
-            if count:
-                key = (count, units[i])
-                head = texts[i].get(key)
-                if head is None:
-                    head = (f"council: mean of {count} member{'s' if count > 1 else ''} → {show(shown)} of "
-                            f"{max_shown[i]}; preliminary: ")
-                    if len(texts[i]) < 4096:
-                        texts[i][key] = head
-                results += (ids[i], groups_of[i], shown, maxima[i], head + data[i * 9 + 4], data[i * 9 + 5], None,
-                            shown, count)
-            else:
-                results += (ids[i], groups_of[i], shown, maxima[i], data[i * 9 + 4], data[i * 9 + 5], None, None, 0)
-        ordered = subtotals  # filled depth first, as cs.groups lists the groups
-        if judge is not None:
-            passed, detail = judge(total, ordered, points)
-        else:
-            passed, detail = pass_test(total), ()
-        rc = None
-        if classes:
-            rc = classify(classes, total)
-            passed = passed and rc is not None and rc.recognised
-        return Evaluation(set_id, set_hash, dossier_id, submitted_at, True, passed, total, preliminary.total,
-                          total_points, preliminary.prerequisite_data, tuple(results), ordered, True, rc, detail,
-                          tree)
-
-    return council
+    for i in manual:
+        lines += [f"    if not a{i}:", "        raise Irregular"]
+    if not manual:  # an empty sheet is no council scoring: the checking path says so
+        lines += [f"    if not ({' or '.join(f'a{i}' for i in range(n))}):", "        raise Irregular"]
+    lines += ["    prereqs, pd, preliminary_total = parts(raw, dossier_id, submitted_at)",
+              "    if pd is None:",
+              "        return Evaluation(set_id, set_hash, dossier_id, submitted_at, False, False, None, None, "
+              "total_points, prereqs, (), {}, False, None, (), tree)"]
+    for i, c in enumerate(criteria):
+        ns[f"M{i}"] = _Means(k, scale, den, digits, c[3])
+        ns[f"cid{i}"], ns[f"grp{i}"], ns[f"max{i}"] = c[0], c[1], c[2]
+        lines += [f"    if a{i}:", f"        c{i}, n{i}, u{i}, r{i}, h{i} = M{i}[a{i}]"]
+        if i not in manual:
+            lines += ["    else:", f"        c{i} = 0", f"        u{i} = U[pd[{i * 9 + 2}]]",
+                      f"        n{i} = u{i} * {den}", f"        r{i} = 0"]
+    names = {gid: j for j, gid in enumerate(cs.groups)}  # generated variables are named by position
+    plan = [_plan(node, by_id, names, scale, den) for node in cs.tree]
+    if cs.rounding.at == "criterion":
+        lines += _per_criterion(plan, den)
+    else:
+        lines += _total_only(plan, den)
+    results = []
+    for i in range(n):
+        lines += [f"    s{i} = S[u{i}]", f"    if c{i}:", f"        e{i} = h{i}[u{i}] + pd[{i * 9 + 4}]",
+                  f"        v{i} = s{i}", "    else:", f"        e{i} = pd[{i * 9 + 4}]", f"        v{i} = None"]
+        results.append(f"cid{i}, grp{i}, s{i}, max{i}, e{i}, pd[{i * 9 + 5}], None, v{i}, c{i}")
+    lines.append("    criteria = (" + ", ".join(results) + ",)")
+    lines.append("    subtotals = {" + ", ".join(f"{g!r}: S[gu_{names[g]}]" for g in cs.groups) + "}")
+    lines.append("    total = S[total_units]")
+    if cs.judge is not None:
+        lines.append("    passed, detail = judge(total, subtotals, {" + ", ".join(
+            f"cid{i}: s{i}" for i in range(n)) + "})")
+    else:
+        lines.append("    passed, detail = pass_test(total), ()")
+    if cs.classes:
+        lines += ["    rc = classify(classes, total)", "    passed = passed and rc is not None and rc.recognised"]
+    else:
+        lines.append("    rc = None")
+    lines.append("    return Evaluation(set_id, set_hash, dossier_id, submitted_at, True, passed, total, "
+                 "preliminary_total, total_points, prereqs, criteria, subtotals, True, rc, detail, tree)")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<spcncl council fast path of {cset.id}>", "exec"), ns)  # noqa: S102 - our own code
+    council = ns["council"]
+    council.__source__ = source  # for debugging: print(cset.compiled.fast_path().council.__source__)
+    return council  # type: ignore[no-any-return]
 
 
-def _plan(node: Any, index: Mapping[str, int], scale: int, denominator: int
-          ) -> tuple[str, tuple[int, ...], tuple[Any, ...], Any]:
-    """(group id, its criteria's positions, sub-groups, cap as (numerator, shown units) or None)."""
+def _per_criterion(plan: list[Any], den: int) -> list[str]:
+    """Lines rounding each criterion half up, then adding the rounded parts group by group (caps checked)."""
+    lines: list[str] = []
+    for i in sorted(i for node in _postorder(plan) for i in node[1]):  # u = floor: one more from half a unit up
+        lines += [f"    if r{i} * 2 >= {den}:", f"        u{i} += 1"]
+    for gid, members, subs, cap in _postorder(plan):
+        var = f"gu_{gid}"
+        terms = [f"u{i}" for i in members] + [f"gu_{sub[0]}" for sub in subs]
+        lines.append(f"    {var} = {' + '.join(terms) or '0'}")
+        if cap is not None:
+            lines += [f"    if {var} > {cap[1]}:", "        raise Irregular"]
+    tops = [f"gu_{node[0]}" for node in plan]
+    lines.append(f"    total_units = {' + '.join(tops) or '0'}")
+    return lines
+
+
+def _total_only(plan: list[Any], den: int) -> list[str]:
+    """Lines rounding the exact total once, then sharing each whole's units among its parts by largest remainder
+    (earlier parts first on equal remainders), from the top down."""
+    lines: list[str] = []
+    for gid, members, subs, cap in _postorder(plan):
+        terms = [f"n{i}" for i in members] + [f"gn_{sub[0]}" for sub in subs]
+        lines.append(f"    gn_{gid} = {' + '.join(terms) or '0'}")
+        if cap is not None:
+            lines += [f"    if gn_{gid} > {cap[0]}:", "        raise Irregular"]
+        lines.append(f"    gu_{gid}, gr_{gid} = divmod(gn_{gid}, {den})")
+    lines.append(f"    total_units = ({' + '.join(f'gn_{node[0]}' for node in plan) or '0'} + {den // 2}) // {den}")
+    lines += _share("total_units", [f"gu_{node[0]}" for node in plan], [f"gr_{node[0]}" for node in plan])
+    for gid, members, subs, _cap in _preorder(plan):
+        lines += _share(f"gu_{gid}", [f"u{i}" for i in members] + [f"gu_{s[0]}" for s in subs],
+                        [f"r{i}" for i in members] + [f"gr_{s[0]}" for s in subs])
+    return lines
+
+
+def _share(whole: str, parts: list[str], remainders: list[str]) -> list[str]:
+    """Lines giving the units `whole` has beyond its parts' floors to the parts with the largest remainders."""
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return [f"    {parts[0]} = {whole}"]
+    joined = ", ".join(parts)
+    first_largest = [f"if {r} == most:" if j == 0 else (f"elif {r} == most:" if j < len(parts) - 1 else "else:")
+                     for j, r in enumerate(remainders)]
+    one_more = [line for j, test in enumerate(first_largest) for line in (test, f"    {parts[j]} += 1")]
+    return [f"    extra = {whole} - ({' + '.join(parts)})",
+            "    if extra == 1:",  # the usual case, without building lists
+            f"        most = max({', '.join(remainders)})",
+            *["        " + line for line in one_more],
+            "    elif extra:",
+            f"        shared = [{joined}]",
+            f"        for j in top([{', '.join(remainders)}], extra):",
+            "            shared[j] += 1",
+            f"        {joined} = shared"]
+
+
+def _plan(node: Any, index: dict[str, int], names: dict[str, int], scale: int, den: int
+          ) -> tuple[int, tuple[int, ...], tuple[Any, ...], Any]:
+    """(group's position, its criteria's positions, sub-groups, cap as (numerator, shown units) or None)."""
     gid, cids, subs, cap = node
-    return (gid, tuple(index[c] for c in cids), tuple(_plan(s, index, scale, denominator) for s in subs),
-            None if cap is None else (int(cap * scale * denominator), int(cap * scale)))
+    return (names[gid], tuple(index[c] for c in cids), tuple(_plan(s, index, names, scale, den) for s in subs),
+            None if cap is None else (int(cap * scale * den), int(cap * scale)))
 
 
-def _preorder(plan: list[Any]) -> list[tuple[str, tuple[int, ...], tuple[str, ...]]]:
-    out: list[tuple[str, tuple[int, ...], tuple[str, ...]]] = []
-    for gid, members, subs, _cap in plan:
-        out.append((gid, members, tuple(x[0] for x in subs)))
-        out += _preorder(list(subs))
+def _postorder(plan: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for node in plan:
+        out += _postorder(list(node[2]))
+        out.append(node)
     return out
 
 
-def _largest(items: list[Any], remainders: list[int], extra: int) -> list[Any]:
-    """The `extra` items with the largest remainders, the earlier first on equal remainders."""
+def _preorder(plan: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for node in plan:
+        out.append(node)
+        out += _preorder(list(node[2]))
+    return out
+
+
+def _steps_table(maximum: Decimal, k: int) -> dict[Any, int]:
+    """Every valid score of a criterion (0 to `maximum` in steps of 1/k) → its steps plus one scorer."""
+    one = 1 << _SHIFT
+    table: dict[Any, int] = {}
+    for steps in range(int(maximum * k) + 1):
+        value = Fraction(steps, k)
+        key: Any = value.numerator if value.denominator == 1 else value
+        if value.denominator != 1 and float(value) == value:
+            key = float(value)  # floats compare and hash like the fraction, and are what JSON gives
+        table[key] = steps + one
+    return table
+
+
+def _top(remainders: list[int], extra: int) -> list[int]:
+    """The positions of the `extra` largest remainders, the earlier first on equal remainders."""
     if extra == 1:
-        best = 0
-        top = remainders[0]
+        best, most = 0, remainders[0]
         for j in range(1, len(remainders)):
-            if remainders[j] > top:
-                best, top = j, remainders[j]
-        return [items[best]]
-    if extra < 0 or extra > len(items):
+            if remainders[j] > most:
+                best, most = j, remainders[j]
+        return [best]
+    if extra < 0 or extra > len(remainders):
         raise Irregular
-    return [items[j] for j in sorted(range(len(items)), key=remainders.__getitem__, reverse=True)[:extra]]
+    return sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)[:extra]
+
+
+class _Shown(dict):  # type: ignore[type-arg]
+    """Units of 10**-digits → the shared Decimal shown for them (filled up to the set's total, then made on
+    demand), so a round's evaluations share their numbers."""
+
+    def __init__(self, digits: int, up_to: int) -> None:
+        super().__init__((u, Decimal(u).scaleb(-digits)) for u in range(min(up_to, 200_000) + 1))
+        self.digits = digits
+
+    def __missing__(self, units: int) -> Decimal:
+        return Decimal(units).scaleb(-self.digits)
+
+
+class _Units(dict):  # type: ignore[type-arg]
+    """A preliminary's shown points → whole units of 10**-digits (the preliminary path already rounded them)."""
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, points: Decimal) -> int:
+        units = points * self.scale
+        if units != int(units):
+            raise Irregular
+        if len(self) < 10_000:
+            self[points] = int(units)
+        return int(units)
+
+
+class _Means(dict):  # type: ignore[type-arg]
+    """A criterion's accumulator (scorers and summed steps) → (scorers, exact mean as a numerator over the common
+    denominator, its whole units and remainder, the explanation heads for that many scorers by shown units):
+    computed once for each accumulator a round meets."""
+
+    def __init__(self, k: int, scale: int, den: int, digits: int, max_shown: str) -> None:
+        super().__init__()
+        self.k, self.scale, self.den, self.digits, self.max_shown = k, scale, den, digits, max_shown
+        self.heads: dict[int, _Heads] = {}
+
+    def __missing__(self, acc: int) -> tuple[int, int, int, int, _Heads]:
+        count, steps = acc >> _SHIFT, acc & ((1 << _SHIFT) - 1)
+        if not 1 <= count <= 12:
+            raise Irregular
+        numerator = steps * self.scale * (_COMMON // count)
+        heads = self.heads.get(count)
+        if heads is None:
+            heads = self.heads[count] = _Heads(count, self.digits, self.max_shown)
+        entry = (count, numerator, *divmod(numerator, self.den), heads)
+        if len(self) < _CACHED_TEXTS:
+            self[acc] = entry
+        return entry  # type: ignore[return-value]
+
+
+class _Heads(dict):  # type: ignore[type-arg]
+    """Shown units → the head of a council-scored criterion's explanation for one count of scorers, made once."""
+
+    def __init__(self, count: int, digits: int, max_shown: str) -> None:
+        super().__init__()
+        self.count, self.digits, self.max_shown = count, digits, max_shown
+
+    def __missing__(self, units: int) -> str:
+        count = self.count
+        head = (f"council: mean of {count} member{'s' if count > 1 else ''} → "
+                f"{show(Decimal(units).scaleb(-self.digits))} of {self.max_shown}; preliminary: ")
+        if len(self) < _CACHED_TEXTS:
+            self[units] = head
+        return head

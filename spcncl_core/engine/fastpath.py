@@ -85,21 +85,12 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
     }
     specs = {s.id: s for s in cset.inputs}
     # Rounded points repeat (a band's points, common sums): one shared Decimal per value keeps a round of 100,000
-    # evaluations small in memory, which is most of what holding them costs.
-    rounded: dict[Decimal, Decimal] = {}
-
-    def qz(value: Decimal) -> Decimal:
-        found = rounded.get(value)
-        if found is None:
-            found = value.quantize(quantum, rounding=ROUND_HALF_UP)
-            if len(rounded) < 10_000:
-                rounded[value] = found
-        return found
-
-    ns["qz"] = qz
+    # evaluations small in memory, which is most of what holding them costs; read as a dict, a value met before
+    # costs one lookup.
+    ns["QS"], ns["QT"] = _Rounded(quantum, exact=True), _Rounded(quantum, exact=False)
     # constants used at every step are bound as default arguments: local variables are the fastest to read
     lines = ["def fast(raw, dossier_id, submitted_at, *, D=D, ZERO=ZERO, show=show, quantize=quantize, Q=Q, "
-             "HALF_UP=HALF_UP, Irregular=Irregular, qz=qz):", "    get = raw.get"]
+             "HALF_UP=HALF_UP, Irregular=Irregular, QS=QS, QT=QT):", "    get = raw.get"]
     names: dict[str, str] = {}
     for i, spec in enumerate(inputs):
         declared = specs[spec.id]
@@ -170,7 +161,7 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
                       f"        if len(tails{k}) < 256:", f"            tails{k}[p{k}] = t{k}"]
             explanation = f"h{k}" if constant_tail else f"h{k} + t{k}"
         # exact points with more digits than the set shows take the checking path, which apportions them
-        lines += [f"    q{k} = qz(p{k})", f"    if q{k} != p{k}:", "        raise Irregular"]
+        lines.append(f"    q{k} = QS[p{k}]")
         results.append(f"{c.id!r}, {c.group!r}, q{k}, max{k}, {explanation}, p{k}, None, None, 0")
         points.append(f"p{k}")
     by_id = {c.id: k for k, c in enumerate(criteria)}
@@ -190,9 +181,13 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
     group_vars: dict[str, str] = {}
     tops = [group_code(node) for node in tree]
     # exact decimal sums: adding the group sums gives the same total as adding the criteria one by one
-    lines.append(f"    total = qz({' + '.join(tops)})")
-    lines.append("    subtotals = {" + ", ".join(f"{g!r}: qz({v})" for g, v in group_vars.items()) + "}")
+    lines.append(f"    total = QT[{' + '.join(tops)}]")
     lines.append("    criteria = (" + ", ".join(results) + ",)")
+    # the council fast path needs the preliminary's parts only: the same code, returning before the verdict
+    parts_source = "\n".join([lines[0].replace("def fast(", "def parts(", 1),
+                              *[line.replace("        return prereqs", "        return prereqs, None, None")
+                                for line in lines[1:]], "    return prereqs, criteria, total"]) + "\n"
+    lines.append("    subtotals = {" + ", ".join(f"{g!r}: QT[{v}]" for g, v in group_vars.items()) + "}")
     ns["pass_points"] = cset.pass_rule.points
     if judge is not None:
         ns["judge"] = judge
@@ -214,8 +209,32 @@ def build_fast_path(cset: CriteriaSet, inputs: tuple[CompiledInput, ...], derive
     if uses_values:  # a plugin's check or rule kind reads the values by name
         lines.insert(values_at, "    values = {" + ", ".join(f"{k!r}: {v}" for k, v in names.items()
                                                           ) + "}")
+    if uses_values:
+        parts_lines = parts_source.splitlines()
+        parts_lines.insert(values_at, lines[values_at])
+        parts_source = "\n".join(parts_lines) + "\n"
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<spcncl fast path of {cset.id}>", "exec"), ns)  # noqa: S102 - our own generated code
+    exec(compile(parts_source, f"<spcncl fast path of {cset.id} (parts)>", "exec"), ns)  # noqa: S102 - idem
     fast = ns["fast"]
     fast.__source__ = source  # for debugging: print(cset.compiled.fast_path().__source__)
+    fast.parts = ns["parts"]  # (prerequisites, criteria, preliminary total) or (prerequisites, None, None)
     return fast  # type: ignore[no-any-return]
+
+
+class _Rounded(dict):  # type: ignore[type-arg]
+    """Points → the same points rounded half up to the set's quantum, one shared Decimal per value (up to a
+    bound). With `exact`, points with more digits than the set shows raise `Irregular` instead: the checking path
+    apportions them."""
+
+    def __init__(self, quantum: Decimal, exact: bool) -> None:
+        super().__init__()
+        self.quantum, self.exact = quantum, exact
+
+    def __missing__(self, value: Decimal) -> Decimal:
+        rounded = value.quantize(self.quantum, rounding=ROUND_HALF_UP)
+        if self.exact and rounded != value:
+            raise Irregular
+        if len(self) < 10_000:
+            self[value] = rounded
+        return rounded

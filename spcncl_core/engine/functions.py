@@ -56,6 +56,9 @@ class DerivedFunction:
     arity: int
     fn: Callable[..., Decimal]
     description: str
+    # optional, for a self-assessment workbook's estimate: from the arguments' cells or literals, (the condition
+    # under which the function is undefined, or None; the value's formula), e.g. ("B2=0", "B1/B2")
+    excel_formula: Callable[[list[str]], tuple[str | None, str]] | None = None
 
 
 def cagr(start: Decimal, end: Decimal, years: Decimal) -> Decimal:

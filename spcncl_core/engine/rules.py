@@ -51,6 +51,15 @@ class RuleKind:
         function. Used only when the class defining it also defines `compile` and `parse`."""
         return None
 
+    def excel_formula(self, rule: Any, cells: Any) -> str | None:
+        """Optional: the rule's points as an Excel formula (before the criterion's cap), for the estimate a
+        self-assessment workbook shows as the enterprise types. `cells.ref(input_id)` gives the cell of an input or
+        derived indicator (None when it has none: return None); an input not given is blank and must score 0, as
+        in `compile`. None (the default): that criterion's estimate is left out and says so. Used only when the
+        class defining it also defines `compile` and `parse` (spcncl_core/excel/estimate.py has the built-in
+        kinds' formulas, and helpers such as `literal`)."""
+        return None
+
 
 def parse_rule(raw: Any, path: str, ctx: RuleContext) -> tuple[RuleKind, Any] | None:
     """Parse a `score` value: the string 'manual', or a mapping with exactly one key naming a rule kind."""

@@ -3,8 +3,10 @@ enterprise types. They follow the engine: a value not given scores 0 and fails a
 are blank when an argument is; each criterion is capped at its maximum; the total is rounded half up.
 
 Formulas exist for the built-in rule kinds, prerequisite conditions and derived-indicator functions. A plugin's
-own kind or function is registered here with `RULE_FORMULAS` / `FUNCTION_FORMULAS`; without one the estimate of
-that criterion is left out and says so (the import always recomputes with the engine).
+own rule kind carries its formula beside its scoring code (`RuleKind.excel_formula`, trusted only when the same
+class defines `compile` and `parse`, as for the fast path's `generate`), and its own function in
+`DerivedFunction.excel_formula`; without one the estimate of that criterion is left out and says so (the import
+always recomputes with the engine). `RULE_FORMULAS` / `FUNCTION_FORMULAS` by name still work for older plugins.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from spcncl_core.criteria.model import CriteriaSet, Criterion, DerivedSpec, Group, PassCondition, Prerequisite
+from spcncl_core.engine.codegen import generates
 from spcncl_core.engine.conditions import Condition
+from spcncl_core.engine.functions import BUILTIN_FUNCTIONS
+from spcncl_core.engine.rules import BUILTIN_RULE_KINDS, Bands, Boolean, Choice, Items, Linear, Parts, RuleKind
 from spcncl_core.excel.layout import NO, YES, literal
 
 UNDEFINED = "không xác định"  # a derived indicator whose function is undefined (e.g. growth from a zero base)
@@ -32,6 +37,14 @@ class Cells:
     options: dict[tuple[str, str], str] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)  # id → input type, "derived" for derived indicators
     read: set[str] = field(default_factory=set)  # derived indicators read by the formula being built
+    kinds: Mapping[str, Any] = field(default_factory=dict)  # the set's registered rule kinds, by name
+    functions: Mapping[str, Any] = field(default_factory=dict)  # and its registered functions
+
+    @classmethod
+    def of(cls, criteria_set: CriteriaSet) -> Cells:
+        """Empty cells for a set's workbook, knowing the rule kinds and functions it was compiled with."""
+        compiled = criteria_set.compiled
+        return cls(kinds=compiled.rule_kinds, functions=compiled.functions)
 
     def ref(self, ref_id: str) -> str | None:
         """The cell of an input or derived indicator (None when it has none), noting derived ones read."""
@@ -42,6 +55,7 @@ class Cells:
 
 
 RuleFormula = Callable[[Any, Cells], "str | None"]
+FunctionFormula = Callable[[list[str]], tuple["str | None", str]]
 
 
 def _num(ref: str) -> str:
@@ -125,22 +139,33 @@ def _parts(rule: Any, cells: Cells) -> str | None:
                 return None
             terms.append(f"IF({check},{literal(part[2])},0)")
         else:
-            nested = rule_formula(part[1].name, part[2], cells)
+            nested = rule_formula(part[1], part[2], cells)
             if nested is None:
                 return None
             terms.append(f"({nested})")
     return "+".join(terms)
 
 
-RULE_FORMULAS: dict[str, RuleFormula] = {
-    "bands": _bands, "choice": _choice, "items": _items, "boolean": _boolean, "linear": _linear, "parts": _parts,
+_BUILT_IN: dict[type, RuleFormula] = {
+    Bands: _bands, Choice: _choice, Items: _items, Boolean: _boolean, Linear: _linear, Parts: _parts,
 }
+RULE_FORMULAS: dict[str, RuleFormula] = {}  # by kind name, for plugins written before `RuleKind.excel_formula`
 
 
-def rule_formula(kind: str, rule: Any, cells: Cells) -> str | None:
-    """The points of a rule as a formula (uncapped), or None when the kind has no formula."""
-    make = RULE_FORMULAS.get(kind)
-    return None if make is None else make(rule, cells)
+def rule_formula(kind: RuleKind | str | None, rule: Any, cells: Cells) -> str | None:
+    """The points of a rule as a formula (uncapped), or None when the kind has none: a built-in kind's own (its
+    exact class: a subclass may score differently), else the formula the kind's class writes itself."""
+    if isinstance(kind, str):
+        kind = cells.kinds.get(kind) or _BUILT_IN_BY_NAME.get(kind)
+    if kind is None:
+        return None
+    built_in = _BUILT_IN.get(type(kind))
+    if built_in is not None:
+        return built_in(rule, cells)
+    if generates(kind, "excel_formula"):
+        return kind.excel_formula(rule, cells)
+    legacy = RULE_FORMULAS.get(kind.name)
+    return None if legacy is None else legacy(rule, cells)
 
 
 def criterion_formula(criterion: Criterion, cells: Cells, self_assessed: str) -> str | None:
@@ -148,7 +173,7 @@ def criterion_formula(criterion: Criterion, cells: Cells, self_assessed: str) ->
     if criterion.manual:
         return f"IF({_num(self_assessed)},{self_assessed},0)"
     cells.read = set()
-    points = rule_formula(criterion.kind, criterion.rule, cells)
+    points = rule_formula(cells.kinds.get(criterion.kind) or criterion.kind, criterion.rule, cells)
     if points is None:
         return None
     capped = f"MIN({literal(criterion.max_points)},{points})"
@@ -168,18 +193,30 @@ def _cagr(args: list[str]) -> tuple[str | None, str]:
     return f"OR({start}<=0,{years}<=0,{end}<0)", f"(({end}/{start})^(1/{years})-1)*100"
 
 
-FUNCTION_FORMULAS: dict[str, Callable[[list[str]], tuple[str | None, str]]] = {
+_BUILT_IN_FUNCTIONS: dict[str, FunctionFormula] = {
     "cagr": _cagr,
     "ratio": lambda a: (f"{a[1]}=0", f"{a[0]}/{a[1]}"),
     "share": lambda a: (f"{a[1]}=0", f"{a[0]}/{a[1]}*100"),
     "difference": lambda a: (None, f"{a[0]}-{a[1]}"),
 }
+FUNCTION_FORMULAS: dict[str, FunctionFormula] = {}  # by name, for plugins written before DerivedFunction's own
+
+
+def _function_formula(name: str, cells: Cells) -> FunctionFormula | None:
+    """The formula maker of a derived-indicator function: the registered function's own, a built-in's (when the
+    name is the built-in function itself), or an older plugin's entry in FUNCTION_FORMULAS."""
+    function = cells.functions.get(name)
+    if function is not None and function.excel_formula is not None:
+        return function.excel_formula  # type: ignore[no-any-return]
+    if name in _BUILT_IN_FUNCTIONS and (function is None or function is _BUILT_IN_FUNCTION_OBJECTS.get(name)):
+        return _BUILT_IN_FUNCTIONS[name]
+    return FUNCTION_FORMULAS.get(name)
 
 
 def derived_formula(spec: DerivedSpec, cells: Cells) -> str | None:
     """A derived indicator: blank when an argument is not given, `không xác định` when the function is undefined
     for the figures (or reads an undefined indicator), else its value rounded to 9 decimals."""
-    make = FUNCTION_FORMULAS.get(spec.function)
+    make = _function_formula(spec.function, cells)
     if make is None:
         return None
     args, refs = [], []
@@ -209,6 +246,9 @@ def prerequisite_formula(prerequisite: Prerequisite, cells: Cells) -> str | None
         return None
     return condition_formula(prerequisite.parsed, cells)
 
+
+_BUILT_IN_BY_NAME = {kind.name: kind for kind in BUILTIN_RULE_KINDS}
+_BUILT_IN_FUNCTION_OBJECTS = {function.name: function for function in BUILTIN_FUNCTIONS}
 
 PASS_SYMBOLS = {">": ">", ">=": ">=", "≥": ">="}
 

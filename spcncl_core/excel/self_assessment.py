@@ -106,7 +106,7 @@ def write_self_assessment(criteria_set: CriteriaSet, year: int, target: str | Pa
     ], 6)
     summary_row = row + 1
     row = summary_row + 3
-    cells = estimate.Cells()
+    cells = estimate.Cells.of(criteria_set)
     meta: dict[str, Any] = {"identity": {}, "inputs": {}, "options": {}, "derived": {}, "prerequisites": {},
                             "self": {}, "estimate": {}}
 

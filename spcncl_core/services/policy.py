@@ -71,6 +71,8 @@ POLICY: dict[str, Rule] = {
     "dossier.preliminary_score": Rule(OFFICE, ("screening",), "compute a dossier's preliminary scores"),
     "council.add_member": Rule(OFFICE, ("registration", "screening", "scoring"), "add a council member"),
     "council.assign": Rule(OFFICE, ("registration", "screening", "scoring"), "assign criteria to a council member"),
+    "council.unassign": Rule(OFFICE, ("registration", "screening", "scoring"),
+                             "take criteria not yet scored away from a council member"),
     "council.declare_conflict": Rule(("admin", "secretariat", "council"), ("registration", "screening", "scoring"),
                                      "declare a member's conflict with a dossier"),
     "round.start_scoring": Rule(OFFICE, ("screening",), "open council scoring (locks the criteria sets)"),

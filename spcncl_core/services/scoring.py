@@ -116,6 +116,49 @@ def assign(session: Session, actor: User, catalog: Catalog, round_: Round, produ
     return added
 
 
+def unassign(session: Session, actor: User, catalog: Catalog, round_: Round, product_group: str,
+             criterion_ids: Iterable[str], member: CouncilMember, reason: str) -> list[str]:
+    """Take criteria of a product group's set away from a member, with a reason (one audit entry per assignment).
+
+    Refused for a criterion the member has already given points for on any form of that set (saved or submitted):
+    scores are never dropped silently. Returns the criteria taken away."""
+    require(session, actor, "council.unassign", round_)
+    if member.round_id != round_.id:
+        raise RecordError(f"{member.name} is not on the {round_.year} council")
+    reason = checks.reason(reason, "the reason for taking criteria away") or ""
+    cset = criteria_set_for(session, catalog, round_, product_group)
+    known = [c.id for c in cset.criteria]
+    wanted = list(dict.fromkeys(criterion_ids))
+    if not wanted:
+        raise RecordError("name at least one criterion to take away")
+    found = []
+    for criterion_id in wanted:
+        if criterion_id not in known:
+            raise NotFoundError(f"{cset.id} has no criterion {criterion_id}{did_you_mean(str(criterion_id), known)}")
+        assignment = session.get(Assignment, (round_.id, cset.id, criterion_id, member.id))
+        if assignment is None:
+            raise RecordError(f"{member.code} is not assigned {criterion_id} of {cset.id}")
+        found.append(assignment)
+    scored = session.execute(
+        select(ScoringEntry.criterion_id, Dossier.number)
+        .join(ScoringForm, ScoringForm.id == ScoringEntry.form_id).join(Dossier, Dossier.id == ScoringForm.dossier_id)
+        .where(ScoringForm.member_id == member.id, Dossier.round_id == round_.id,
+               Dossier.product_group == product_group, ScoringEntry.criterion_id.in_(wanted))
+        .order_by(ScoringEntry.criterion_id, Dossier.number).limit(4)).all()
+    if scored:
+        where = ", ".join(f"{criterion} on dossier {number}" for criterion, number in scored[:3])
+        raise RecordError(f"{member.code} has already given points for {where}"
+                          f"{' …' if len(scored) > 3 else ''}: a scored criterion is not taken away")
+    for assignment in found:
+        session.delete(assignment)
+    checks.flush(session, f"taking criteria away from {member.code}", savepoint=True)
+    for assignment in found:
+        audit.record(session, actor_name(actor), "council.unassigned", "council_member", member.code,
+                     before={"round": round_.id, "criteria_set": cset.id, "criterion": assignment.criterion_id},
+                     reason=reason)
+    return [a.criterion_id for a in found]
+
+
 def declare_conflict(session: Session, actor: User, member: CouncilMember, dossier: Dossier, reason: str) -> None:
     """Record that a member is linked to an applicant: they will not score this dossier, and a form they submitted
     for it already no longer counts (results and the coverage check leave it out). A council member declares only
