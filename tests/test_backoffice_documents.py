@@ -62,6 +62,7 @@ def test_the_secretariat_records_and_strikes_out_a_document(engine: Any, session
     ({"kind": "patent", "received_on": "2023-03-04", "title": "x" * 301}, "at most 300"),
     ({"kind": "patent", "received_on": "2999-01-01"}, "is after today"),
     ({"kind": "patent", "received_on": "ngày mai"}, "Nhập ngày nhận tài liệu (dd/mm/yyyy)."),
+    ({"kind": "patent", "received_on": "1/1/99999999999999999999"}, "Nhập ngày nhận tài liệu (dd/mm/yyyy)."),
 ])
 def test_a_refused_document_is_said_in_the_page_and_nothing_is_written(engine: Any, session: Any, catalog: Any,
                                                                        form: dict[str, str], says: str) -> None:

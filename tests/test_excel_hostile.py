@@ -227,6 +227,10 @@ def test_limits_on_rows_and_parse_time(catalog: Catalog, tmp_path: Path) -> None
         read_grids(path, Limits(seconds=0.001))
     with pytest.raises(WorkbookError, match=r"the file is 0.0 MB; the limit is 0 MB"):
         check_upload(path, Limits(file_bytes=10))
+    # parsed whole before the first row, where the time limit cannot fire (a web worker's thread): capped by size
+    with pytest.raises(WorkbookError, match=r"part xl/styles.xml is 0 MB \(limit 0 MB\): too much text or "
+                                            "formatting for an import"):
+        check_upload(path, Limits(parsed_whole=100))
     (tmp_path / "folder").mkdir()
     with pytest.raises(WorkbookError, match=r"^workbook refused; nothing was written \(1 problem\):\n  "
                                             r"folder: is a folder, not a file$"):

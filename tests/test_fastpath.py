@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import sys
 from contextlib import nullcontext
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -255,7 +256,8 @@ def test_council_fast_path_gives_the_checking_paths_answer_for_ineligible_dossie
     expected = evaluate_checked(cset, Dossier("hanoi", 2023, inputs), scores)
     assert not expected.eligible
     assert fast.council(inputs, scores, None, None) == expected
-    for bad in ({"m0": {"KT1": True}}, {"m0": {}}, {"m0": {"KT9": 1}}, {"m0": {"KT1": 10.5}}):
+    for bad in ({"m0": {"KT1": True}}, {"m0": {}}, {"m0": {"KT9": 1}}, {"m0": {"KT1": 10.5}},
+                {"m0": {"KT1": Fraction(1, 2)}}):
         with pytest.raises((Irregular, KeyError)):
             fast.council(inputs, bad, None, None)
         with pytest.raises(DossierError) if bad != {"m0": {}} else nullcontext():

@@ -5,6 +5,7 @@ the report — for a check (nothing saved) and for an import (all or nothing), r
 from __future__ import annotations
 
 import io
+import tempfile
 import re
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,13 @@ def test_a_refused_upload_lists_every_problem_by_cell_and_saves_nothing(engine: 
     page = client.post(url, data={"csrf_token": csrf, "workbook": (io.BytesIO(b"PK\x03\x04 not a zip"), "x.xlsx")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert 'data-outcome="refused"' in page and "x.xlsx" in page
+    leftovers = set(Path(tempfile.gettempdir()).glob("spcncl-upload-*"))
+    for name in ("..", ".", "a/../..", "\\x\\..", "x\x01y.xlsx", "danh sách", "bad.XLSX"):  # never a path
+        response = client.post(url, data={"csrf_token": csrf, "workbook": (bad.open("rb"), name)},
+                               content_type="multipart/form-data")
+        assert response.status_code == 200 and 'data-outcome="refused"' in response.get_data(as_text=True), (
+            name, re.findall(r"data-outcome=\"[a-z]+\"|alert[^<]*<[^<]*", response.get_data(as_text=True)))
+    assert set(Path(tempfile.gettempdir()).glob("spcncl-upload-*")) <= leftovers  # every upload folder removed
     assert snapshot(session) == before
 
 

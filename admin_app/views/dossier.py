@@ -34,7 +34,7 @@ def _day(text: str) -> date | None:
     for parse in (date.fromisoformat, lambda t: date(*reversed([int(p) for p in t.split("/")]))):
         try:
             return parse(text)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             continue
     return None
 
@@ -67,7 +67,8 @@ class DossierPageView(StaffView):
         try:
             checklist = documents.checklist(db.session(), dossier)
         except SpcnclError as exc:  # a deployment's checklist file is malformed: said here, the page still shows
-            checklist, problem = [], str(exc)
+            checklist = []
+            problem = f"{problem}; {exc}" if problem else str(exc)
         return self.render("spcncl/dossier.html", dossier=dossier, cset=cset, evaluation=evaluation,
                            problem=problem, specs=specs, history=history, lang=lang, allowed=allowed,
                            criteria={c.id: c for c in cset.criteria} if cset else {}, checklist=checklist,

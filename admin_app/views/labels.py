@@ -182,14 +182,14 @@ def comment_state_label(state: str | None, resolution: str | None = None) -> str
 
 
 def document_kind_label(kind: str | None) -> str:
-    """A kind of document received in words: its name in the checklist that lists it (the default list first),
-    else the code itself."""
+    """A kind of document received in words: its name in the checklist that lists it (the default list first,
+    then each jurisdiction's own), else the code itself."""
     from spcncl_core.errors import SpcnclError
-    from spcncl_core.services.documents import document_kinds
+    from spcncl_core.services.documents import every_kind
 
     lang = str(get_locale() or "vi")
     try:
-        found = next((k for k in document_kinds("") if k.kind == kind), None)
+        found = next((k for k in every_kind() if k.kind == kind), None)
     except SpcnclError:
         found = None
     return found.label(lang) if found else str(kind or "")

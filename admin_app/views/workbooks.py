@@ -86,9 +86,11 @@ class ImportRun:
         self.queue: queue.Queue[ImportEvent] = queue.Queue()
         self.thread = threading.Thread(target=self._run, name=f"import-{kind}-{round_id}", daemon=False)
         self._shown: tuple[str, int] = ("", -1)
+        self._started = False
 
     def start(self) -> None:
         """Begin the import."""
+        self._started = True
         self.thread.start()
 
     def join(self) -> None:
@@ -100,7 +102,13 @@ class ImportRun:
         """Progress steps (only the newest of those waiting, and always the last one), then the one event that
         ends the run."""
         while True:
-            waiting = [self.queue.get()]
+            try:
+                waiting = [self.queue.get(timeout=1)]
+            except queue.Empty:
+                if self.thread.is_alive() or not self._started:
+                    continue
+                yield ImportEvent("failed", error=RuntimeError("the import ended without a report"))
+                return
             while waiting[-1].kind == "progress":
                 try:
                     waiting.append(self.queue.get_nowait())
@@ -124,8 +132,9 @@ class ImportRun:
         from spcncl_core.excel.council import import_council_workbook
         from spcncl_core.excel.dossier_import import import_bulk
 
-        session = make_session_factory(self.engine)()
+        session = None
         try:
+            session = make_session_factory(self.engine)()
             round_, who = session.get(Round, self.round_id), session.get(User, self.user_id)
             if round_ is None or who is None:
                 raise SpcnclError("the round or the user no longer exists")
@@ -140,13 +149,21 @@ class ImportRun:
                 session.commit()
             self.queue.put(ImportEvent("done", report=report))
         except SpcnclError as exc:
-            session.rollback()
-            self.queue.put(ImportEvent("refused", error=exc))
+            self._end(session, ImportEvent("refused", error=exc))
         except BaseException as exc:  # noqa: BLE001 - said in the page and logged by the request
-            session.rollback()
-            self.queue.put(ImportEvent("failed", error=exc))
+            self._end(session, ImportEvent("failed", error=exc))
         finally:
-            session.close()
+            if session is not None:
+                session.close()
+
+    def _end(self, session: Any, event: ImportEvent) -> None:
+        """Roll back and say how the run ended; the page hears the end even when the rollback itself fails (a
+        lost connection)."""
+        try:
+            if session is not None:
+                session.rollback()
+        finally:
+            self.queue.put(event)
 
 
 def _send(write: Any, name: str) -> Any:
@@ -224,16 +241,25 @@ class WorkbooksView(StaffView):
             flash(_("Choose a workbook (.xlsx) to upload."), "danger")
             return redirect(url_for("rounds.dashboard", round_id=round_id))
         check_only = request.form.get("check_only") == "on"
+        # the client's name, as the report says it: its last part only, and never "." or ".." (a path)
+        shown_name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:80]
+        if shown_name in ("", ".", "..") or any(ord(c) < 32 for c in shown_name):
+            shown_name = "workbook.xlsx"
         folder = Path(tempfile.mkdtemp(prefix="spcncl-upload-"))
-        path = folder / (Path(upload.filename).name or "workbook.xlsx")
-        upload.save(path)
-        run = ImportRun(db.engine, catalog(), kind, round_id, actor().id, path, check_only)
-        marks = (STEPS_MARK, REPORT_MARK)
-        page = self.render("spcncl/import.html", round_=round_, kind=kind, check_only=check_only,
-                           filename=path.name, marks=marks)
-        head, rest = page.split(STEPS_MARK, 1)
-        middle, tail = rest.split(REPORT_MARK, 1)
-        who, title = current_user.username, round_.title
+        try:
+            # openpyxl goes by the extension: a file named without it is still read (its content is checked)
+            path = folder / (shown_name if shown_name.lower().endswith(".xlsx") else f"{shown_name}.xlsx")
+            upload.save(path)
+            run = ImportRun(db.engine, catalog(), kind, round_id, actor().id, path, check_only)
+            marks = (STEPS_MARK, REPORT_MARK)
+            page = self.render("spcncl/import.html", round_=round_, kind=kind, check_only=check_only,
+                               filename=shown_name, marks=marks)
+            head, rest = page.split(STEPS_MARK, 1)
+            middle, tail = rest.split(REPORT_MARK, 1)
+            who, title = current_user.username, round_.title
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         db.session.close()  # the request's own reads are done: no connection held idle while the import runs
 
         def stream() -> Iterator[str]:
@@ -248,7 +274,7 @@ class WorkbooksView(StaffView):
                     yield render_template("spcncl/import_report.html", outcome=event, kind=kind,
                                           check_only=check_only, round_id=round_id, refusal=refusal,
                                           lead=refusal_lead,
-                                          filename=path.name)
+                                          filename=shown_name)
                     if event.kind == "failed":
                         current_app.logger.error("workbook %s upload to round %s by %s failed", kind, round_id,
                                                  who, exc_info=event.error)
@@ -261,6 +287,7 @@ class WorkbooksView(StaffView):
                 shutil.rmtree(folder, ignore_errors=True)
 
         response = Response(stream_with_context(stream()), mimetype="text/html")
+        response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))  # also when never streamed
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Accel-Buffering"] = "no"  # a proxy (nginx) passes each step on at once
         return response

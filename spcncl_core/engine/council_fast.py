@@ -9,8 +9,9 @@ and groups are unrolled into one function generated for each set, with the set's
 Reading a sheet costs one lookup per score: each criterion has a table from every valid value (0 to its maximum,
 in steps; ints, floats and Decimals compare and hash alike) to its number of steps plus one in the high bits, so
 adding table entries counts the scorers and sums their steps at once. Anything unusual (a value not in the
-table, a boolean, an unknown criterion, a coverage gap, a cap that cuts, more than 12 scorers) raises `Irregular`
-or `KeyError`, and the checking path reports it or computes it.
+table or not exactly an int, float or Decimal — a boolean, a fraction —, an unknown criterion, a coverage gap, a
+cap that cuts, more than 12 scorers) raises `Irregular` or `KeyError`, and the checking path reports it or
+computes it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ FAST_AGGREGATIONS = ("mean-of-assigned", "mean-of-totals")
 _COMMON = lcm(*range(1, 13))  # any count of members up to 12 divides it
 _SHIFT = 32  # a criterion's accumulator: scorers above this bit, summed steps below (12 scorers never carry)
 _CACHED_TEXTS = 4096
+_MAX_TABLE = 50_000  # valid scores tabled over all criteria (e.g. 100 points in steps of 0.002)
+_PREFILLED = 20_000  # shown numbers made in advance (100.00 points at 2 digits: 10,001)
 
 
 def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., Any]) -> Callable[..., Any] | None:
@@ -41,8 +44,8 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
     if aggregation is None or not aggregation.builtin or aggregation.name not in FAST_AGGREGATIONS:
         return None
     per_step = 1 / Fraction(cs.score_step)
-    if per_step.denominator != 1:
-        return None
+    if per_step.denominator != 1 or sum(c[2] for c in cs.criteria_table) * per_step.numerator > _MAX_TABLE:
+        return None  # a step too fine for tables of every valid score: the checking path
     from spcncl_core.engine.evaluate import Evaluation
 
     k = per_step.numerator  # steps per point
@@ -56,7 +59,7 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
         "parts": fast.parts, "Irregular": Irregular, "Evaluation": Evaluation, "top": _top, "classify": classify,
         "set_id": cset.id, "set_hash": cset.content_hash, "total_points": cset.total_points, "tree": cs.tree,
         "judge": cs.judge, "pass_test": cs.pass_test, "classes": cs.classes,
-        "ZEROS": {c[0]: 0 for c in criteria},
+        "ZEROS": {c[0]: 0 for c in criteria}, "SCORE_TYPES": frozenset({int, float, Decimal}),
         "S": _Shown(digits, int(cset.total_points * scale)), "U": _Units(scale),
         "T": {c[0]: _steps_table(c[2], k) for c in criteria},
     }
@@ -66,7 +69,7 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
     if aggregation.coverage == "member":
         lines += [f"        if len(given) != {n}:", "            raise Irregular"]
     lines += ["        for cid, value in given.items():",
-              "            if value is True or value is False:",
+              "            if value.__class__ not in SCORE_TYPES:",  # bool, Fraction, numpy: the checking path
               "                raise Irregular",
               "            acc[cid] += T[cid][value]",
               f"    {', '.join(f'a{i}' for i in range(n))}, = acc.values()"]
@@ -228,7 +231,7 @@ class _Shown(dict):  # type: ignore[type-arg]
     demand), so a round's evaluations share their numbers."""
 
     def __init__(self, digits: int, up_to: int) -> None:
-        super().__init__((u, Decimal(u).scaleb(-digits)) for u in range(min(up_to, 200_000) + 1))
+        super().__init__((u, Decimal(u).scaleb(-digits)) for u in range(min(up_to, _PREFILLED) + 1))
         self.digits = digits
 
     def __missing__(self, units: int) -> Decimal:

@@ -28,6 +28,10 @@ MAX_RATIO = 100  # uncompressed ÷ compressed, per zip member (sheet XML of real
 MAX_ROWS = 20_000
 MAX_CELLS = 2_000_000
 MAX_SECONDS = 30.0
+# parts openpyxl parses whole before the first row (shared strings, styles): the time limit cannot cut them where
+# it cannot fire (a web worker's thread), so their size is capped instead (16 MB parse in about 9 s)
+MAX_PARSED_WHOLE = 16 * 1024 * 1024
+PARSED_WHOLE = ("xl/sharedStrings.xml", "xl/styles.xml")
 
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -48,6 +52,7 @@ class Limits:
     rows: int = MAX_ROWS
     cells: int = MAX_CELLS
     seconds: float = MAX_SECONDS
+    parsed_whole: int = MAX_PARSED_WHOLE
 
 
 DEFAULT_LIMITS = Limits()
@@ -91,6 +96,10 @@ def check_upload(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
             total = 0
             for member in members:
                 total += member.file_size
+                if member.filename in PARSED_WHOLE and member.file_size > limits.parsed_whole:
+                    raise _refuse(path, f"part {member.filename} is {member.file_size / 1048576:.0f} MB (limit "
+                                        f"{limits.parsed_whole // 1048576} MB): too much text or formatting for an "
+                                        "import; remove unused sheets and formatting")
                 ratio = member.file_size // max(member.compress_size, 1)
                 if member.file_size > 1024 * 1024 and ratio > limits.ratio:
                     raise _refuse(path, f"part {member.filename} expands {ratio}× (limit {limits.ratio}×): refused "

@@ -123,6 +123,12 @@ def document_kinds(jurisdiction: str) -> tuple[DocumentKind, ...]:
     return lists.get(jurisdiction) or lists[""]
 
 
+def every_kind() -> list[DocumentKind]:
+    """Every kind of every checklist, the default list first (to name a kind met in the audit log)."""
+    lists = _load(os.environ.get(KINDS_ENV, ""))
+    return [k for name in sorted(lists, key=lambda n: n != "") for k in lists[name]]
+
+
 def kind_of(jurisdiction: str, kind: Any) -> DocumentKind:
     """The kind `kind` of the jurisdiction's checklist; RecordError naming the known kinds otherwise."""
     for known in document_kinds(jurisdiction):

@@ -135,7 +135,8 @@ def unassign(session: Session, actor: User, catalog: Catalog, round_: Round, pro
     for criterion_id in wanted:
         if criterion_id not in known:
             raise NotFoundError(f"{cset.id} has no criterion {criterion_id}{did_you_mean(str(criterion_id), known)}")
-        assignment = session.get(Assignment, (round_.id, cset.id, criterion_id, member.id))
+        # locked before the check for points below: a member saving points meanwhile waits, or is refused after
+        assignment = session.get(Assignment, (round_.id, cset.id, criterion_id, member.id), with_for_update=True)
         if assignment is None:
             raise RecordError(f"{member.code} is not assigned {criterion_id} of {cset.id}")
         found.append(assignment)
@@ -186,12 +187,15 @@ def _own(actor: User | None, member: CouncilMember, doing: str) -> None:
                                     f"{member.code} ({member.name})")
 
 
-def assigned_criteria(session: Session, catalog: Catalog, member: CouncilMember, dossier: Dossier) -> list[str]:
-    """The criteria of a dossier's set that a member is assigned, in the set's order."""
+def assigned_criteria(session: Session, catalog: Catalog, member: CouncilMember, dossier: Dossier, *,
+                      lock: bool = False) -> list[str]:
+    """The criteria of a dossier's set that a member is assigned, in the set's order. With `lock` (saving points),
+    the assignments are held against being taken away until the transaction ends (PostgreSQL: FOR SHARE)."""
     cset = criteria_set_of(session, catalog, dossier)
-    assigned = set(session.scalars(select(Assignment.criterion_id).where(
+    query = select(Assignment.criterion_id).where(
         Assignment.round_id == dossier.round_id, Assignment.criteria_set_id == cset.id,
-        Assignment.member_id == member.id)))
+        Assignment.member_id == member.id)
+    assigned = set(session.scalars(query.with_for_update(read=True) if lock else query))
     return [c.id for c in cset.criteria if c.id in assigned]
 
 
@@ -256,7 +260,7 @@ def save_scores(session: Session, actor: User, catalog: Catalog, member: Council
         raise StaleEditError(f"the form for dossier {dossier.number} was changed elsewhere (version {form.version}, "
                              f"you edited version {expected_version}); reload it and enter your scores again")
     cset = criteria_set_of(session, catalog, dossier)
-    assigned = assigned_criteria(session, catalog, member, dossier)
+    assigned = assigned_criteria(session, catalog, member, dossier, lock=True)
     maxima = {c.id: c.max_points for c in cset.criteria}
     problems, clean = [], {}
     for criterion_id, value in points.items():
