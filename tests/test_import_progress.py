@@ -5,8 +5,8 @@ the report — for a check (nothing saved) and for an import (all or nothing), r
 from __future__ import annotations
 
 import io
-import tempfile
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
