@@ -12,9 +12,10 @@ import pytest
 pytest.importorskip("flask_admin")
 
 from backoffice_helpers import ALT_SET, alt_catalog, app_for, build, sign_in, snapshot, token  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from spcncl_core.db.models import (  # noqa: E402
+    AuditEntry,
     Comment,
     CouncilMember,
     Dossier,
@@ -24,6 +25,7 @@ from spcncl_core.db.models import (  # noqa: E402
     ScoringForm,
     User,
 )
+from spcncl_core.services import audit as audit_service  # noqa: E402
 from spcncl_core.services import dossiers as dossier_service  # noqa: E402
 
 
@@ -209,11 +211,17 @@ def test_admin_switches_a_set_with_a_reason_then_is_refused_once_scoring_started
     html = client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": ""}, follow_redirects=True
                        ).get_data(as_text=True)
     assert "Hãy nêu lý do" in html and snapshot(session) == before
+    before_seq = session.scalar(select(func.max(AuditEntry.seq)))
+    session.rollback()
     html = client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": "Bảng điểm chính thức đã ban hành"},
                        follow_redirects=True).get_data(as_text=True)
     assert f"Đã đổi sang bộ tiêu chí {ALT_SET}" in html
     session.expire_all()
     assert session.get(RoundCriteriaSet, (rid, "standard")).criteria_set_id == ALT_SET
+    # one audit entry, the service's own, carries the reason
+    written = [e for e in audit_service.entries_for(session, "round", rid) if e.seq > before_seq]
+    assert [(e.action, e.reason) for e in written] == [("round.criteria_set_chosen",
+                                                        "Bảng điểm chính thức đã ban hành")]
     # a round whose council scoring has started: the switch is refused, the reason shown, nothing written
     scoring_round = build(session, catalog, "scoring", year=2025).round
     before = snapshot(session)

@@ -155,10 +155,5 @@ class RoundsView(StaffView):
 
 
 def _switch(round_: Round, group: str, target_id: str, reason: str) -> Any:
-    choice = rounds.choose_criteria_set(db.session(), actor(), catalog(), round_, group, target_id)
-    # the reason is recorded on the entry the service just wrote
-    from spcncl_core.services import audit as audit_service
-
-    audit_service.record(db.session(), actor().username, "round.criteria_set_switch_reason", "round", round_.id,
-                         after={"product_group": group, "criteria_set": target_id}, reason=reason)
-    return choice
+    # the service writes the reason on its own audit entry
+    return rounds.choose_criteria_set(db.session(), actor(), catalog(), round_, group, target_id, reason=reason)
