@@ -311,7 +311,7 @@ def test_a_member_scores_and_submits_only_their_own_forms(engine: Any, session: 
     # a stale edit (the version read before the save) is refused with a message; the typed points are kept
     stale = {**data, **{f"points_{c}": "2" for c in fields}}
     html = client.post(f"/admin/scoring/{member.id}/{dossier.id}", data=stale).get_data(as_text=True)
-    assert "changed elsewhere" in html and 'value="2"' in html
+    assert "vừa được sửa ở nơi khác" in html and 'value="2"' in html and "changed elsewhere" not in html
     session.expire_all()
     form = session.get(ScoringForm, form.id)
     assert {e.points for e in form.entries} == {Decimal("1.5")}
@@ -320,7 +320,7 @@ def test_a_member_scores_and_submits_only_their_own_forms(engine: Any, session: 
     # out of range refused
     html = client.post(f"/admin/scoring/{member.id}/{dossier.id}",
                        data={**data, "version": form.version, f"points_{fields[0]}": "99"}).get_data(as_text=True)
-    assert "refused" in html
+    assert "bị từ chối" in html and "phải từ 0 đến" in html and "refused" not in html
     client.post(f"/admin/scoring/{member.id}/{dossier.id}", data={**data, "version": form.version, "submit": "yes"})
     session.expire_all()
     assert session.get(ScoringForm, form.id).submitted_at is not None
@@ -384,7 +384,7 @@ def test_admin_manages_users_through_the_service(engine: Any, session: Any, cata
     html = client.post("/admin/users/new", data={"csrf_token": csrf, "username": "short", "name": "S",
                                                  "role": "viewer", "password": "123"}, follow_redirects=True
                        ).get_data(as_text=True)
-    assert "at least 8" in html and session.scalar(select(User).where(User.username == "short")) is None
+    assert "ít nhất 8 ký tự" in html and session.scalar(select(User).where(User.username == "short")) is None
     me = session.scalar(select(User).where(User.username == "admin"))
     html = client.post(f"/admin/users/{me.id}", data={"csrf_token": csrf, "name": "A", "role": "viewer"},
                        follow_redirects=True).get_data(as_text=True)

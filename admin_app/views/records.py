@@ -19,9 +19,9 @@ from spcncl_core.services import audit
 from spcncl_core.services.dossiers import STATES
 
 from ..extensions import db
-from ..i18n import fmt_brief
+from ..i18n import fmt_brief, fmt_reason
 from .base import StaffModelView
-from .labels import audit_label, audit_value, group_label, state_label
+from .labels import actor_label, audit_label, audit_value, entity_label, group_label, state_label
 
 
 def _distinct(column: Any) -> Any:
@@ -159,10 +159,13 @@ class AuditView(StaffModelView):
     column_filters = ("actor", "action", "entity", "entity_id")
     column_default_sort = ("seq", True)
     # the action in words, the raw code beside it (the filters and search take the code)
-    column_formatters = {"after": lambda v, c, m, n: (escape(fmt_brief(audit_value(m.after)))
+    column_formatters = {"after": lambda v, c, m, n: (escape(fmt_brief(audit_value(m.after, m.action)))
                                                       if m.after is not None else ""),
-                         "action": lambda v, c, m, n: Markup('{} <span class="explain">{}</span>').format(
-                             audit_label(m.action), m.action)}
+                         "action": lambda v, c, m, n: Markup('{} <code class="explain">{}</code>').format(
+                             audit_label(m.action), m.action),
+                         "entity": lambda v, c, m, n: entity_label(m.entity),
+                         "actor": lambda v, c, m, n: actor_label(m.actor),
+                         "reason": lambda v, c, m, n: fmt_reason(m.reason)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(AuditEntry, *args, **kwargs)

@@ -22,6 +22,7 @@ from spcncl_core.services.rounds import criteria_set_for
 from ..extensions import db
 from ..policy import why_not
 from .base import StaffView, actor, allowed, catalog, require, run_service
+from .labels import refusal_text
 
 
 def get_round(round_id: int) -> Round:
@@ -72,7 +73,7 @@ class RoundsView(StaffView):
                 current = criteria_set_for(db.session(), catalog(), round_, choice.product_group)
             except SpcnclError as exc:
                 current = None
-                flash(str(exc), "danger")
+                flash(refusal_text(exc), "danger")
             others = [s for s in catalog().sets_for(round_.jurisdiction_id, round_.year, choice.product_group)
                       if current is None or s.id != current.id]
             choices.append({"choice": choice, "set": current, "others": others})
@@ -92,7 +93,7 @@ class RoundsView(StaffView):
             current = criteria_set_for(db.session(), catalog(), round_, group)
             target = catalog().get(target_id)
         except SpcnclError as exc:
-            flash(str(exc), "danger")
+            flash(refusal_text(exc), "danger")
             return redirect(url_for(".dashboard", round_id=round_id))
         if request.method == "POST" and request.form.get("confirm") == "yes":
             reason = request.form.get("reason", "").strip()
