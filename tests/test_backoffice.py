@@ -151,6 +151,23 @@ def test_search_by_dossier_number_alone_and_with_a_name(engine: Any, session: An
     assert f">{rang_dong}<" not in html and f">{vicostone}<" not in html
 
 
+def test_a_search_of_several_terms_matches_each_term_anywhere(engine: Any, session: Any, catalog: Any) -> None:
+    """Each term may match the product, its enterprise (name or code) or the dossier number; the narrowest term
+    picks the candidates, the others are checked on them (a common word such as "công ty" no longer gathers every
+    enterprise first)."""
+    build(session, catalog, "registered")
+    rang_dong = session.scalar(select(Dossier).join(Dossier.product).where(Product.name == "Đèn LED Rạng Đông"))
+    code = rang_dong.product.enterprise.code
+    client = client_for(engine, catalog, "secretariat")
+    for typed in ("phich led", "cong ty led", "LED công ty phích", f"led {code[-6:]}", f"cong {rang_dong.number}",
+                  "ty ty led"):
+        html = client.get("/admin/dossiers/", query_string={"search": typed}).get_data(as_text=True)
+        assert "Đèn LED Rạng Đông" in html and "Vicostone" not in html, typed
+    for typed in ("phich vicostone", "led xyz", f"vicostone {code}"):
+        html = client.get("/admin/dossiers/", query_string={"search": typed}).get_data(as_text=True)
+        assert "Đèn LED Rạng Đông" not in html and "Đá thạch anh Vicostone" not in html, typed
+
+
 def test_dossier_filters_paging_and_sorting_happen_in_sql(engine: Any, session: Any, catalog: Any) -> None:
     demo = build(session, catalog, "screened")
     client = client_for(engine, catalog, "viewer")
