@@ -63,7 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         audit_label,
         audit_value,
         comment_state_label,
+        diff_field,
         diff_label,
+        diff_value,
         entity_label,
         group_label,
         member_role_label,
@@ -80,7 +82,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                  diff_label=diff_label, option_label=option_label, audit_label=audit_label,
                                  audit_value=audit_value, comment_state_label=comment_state_label,
                                  actor_label=actor_label, entity_label=entity_label,
-                                 member_role_label=member_role_label, plugin_origin=plugin_origin)
+                                 member_role_label=member_role_label, plugin_origin=plugin_origin,
+                                 diff_field=diff_field, diff_value=diff_value)
 
     from . import errors
 

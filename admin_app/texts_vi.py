@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup, escape
+
 Sub = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
 
@@ -403,6 +405,83 @@ def problem(text: str, labels: Mapping[str, str], options: Mapping[str, str]) ->
     return f"{labels.get(field, field)}: {labelled(said, options, {})}"
 
 
+# a criteria-set diff (spcncl_core.criteria.diff): its fields, and values it wrote as text
+DIFF_FIELDS = {
+    "title": "tiêu đề", "jurisdiction": "địa phương", "years": "các năm", "product_group": "nhóm sản phẩm",
+    "provenance": "nguồn gốc", "official_parts": "phần chính thức", "legal_basis": "căn cứ pháp lý",
+    "notes": "ghi chú", "total_points": "tổng điểm", "pass": "ngưỡng đạt", "classes": "các hạng", "top": "Top",
+    "tie_breaks": "phân định khi bằng điểm", "aggregation": "cách tổng hợp điểm hội đồng", "rounding": "làm tròn",
+    "score_step": "bước điểm", "recognition_years": "số năm công nhận", "comment_days": "số ngày nhận ý kiến",
+    "type": "kiểu", "unit": "đơn vị", "label": "nhãn", "min": "tối thiểu", "max": "tối đa", "options": "lựa chọn",
+    "required": "bắt buộc", "function": "hàm", "rule": "quy tắc", "parent": "nhóm cha", "max_points": "điểm tối đa",
+    "cap": "giới hạn ở điểm tối đa", "group": "nhóm", "when_undefined": "điểm khi không xác định",
+}
+TYPES = {"boolean": "có/không", "integer": "số nguyên", "number": "số", "percent": "tỷ lệ %", "choice": "một lựa chọn",
+         "set": "nhiều lựa chọn", "text": "chữ"}
+AGGREGATIONS = {"mean-of-assigned": "trung bình của các thành viên chấm từng tiêu chí",
+                "mean-of-totals": "trung bình tổng điểm của các thành viên",
+                "trimmed-mean-of-totals": "trung bình tổng điểm, bỏ cao nhất và thấp nhất"}
+_DIFF_KEYS = re.compile(r"; (?=(?:" + "|".join(DIFF_FIELDS) + r"): )")
 
-__all__ = ["AUDIT_KEYS", "ENGINE", "ENTITIES", "FIELDS", "GROUPS", "MEMBER_ROLES", "ORIGINS",
-           "PROBLEMS", "SUMMARIES", "apply", "engine", "labelled", "numbers", "problem", "reason", "service"]
+
+def _vi_of(label: str) -> str:
+    """The Vietnamese of a label the diff wrote as "en: …; vi: …" (else the label)."""
+    found = re.search(r"(?:^|; )vi: (.*)$", label)
+    return found[1] if found else label
+
+
+def diff_value(field: str, value: str | None, *, engine_text: Callable[[str], str], group: Callable[[str], str],
+               provenance: Callable[[str], str], options: Mapping[str, str]) -> Markup:
+    """A value of a criteria-set diff in Vietnamese, as HTML: labels in their Vietnamese, rules as the engine's
+    texts are said, codes in words (jurisdictions and functions as code); a removed or added item ("type: set;
+    label: …; …") field by field."""
+    if not value:
+        return Markup("")
+    if not field:  # a whole item, added or removed
+        say = {"engine_text": engine_text, "group": group, "provenance": provenance, "options": options}
+        return Markup("; ").join(Markup("{}: {}").format(DIFF_FIELDS.get(k, k), diff_value(k, v, **say))
+                                 for k, _, v in (part.partition(": ") for part in _DIFF_KEYS.split(value)))
+    if field in ("jurisdiction", "function"):
+        return Markup("<code>{}</code>").format(value)
+    return escape(_diff_text(field, value, engine_text, group, provenance, options))
+
+
+def _diff_text(field: str, value: str, engine_text: Callable[[str], str], group: Callable[[str], str],
+               provenance: Callable[[str], str], options: Mapping[str, str]) -> str:
+    if field == "options":
+        return ", ".join(options.get(code, code) for code in value.split(", "))
+    if field in ("title", "label", "notes"):
+        return _vi_of(value)
+    if field in ("rule", "pass"):
+        return engine_text(value)
+    if field in ("required", "cap"):
+        return {"True": "có", "False": "không"}.get(value, value)
+    if field == "type":
+        return TYPES.get(value, value)
+    if field == "product_group":
+        return group(value)
+    if field == "provenance":
+        return provenance(value)
+    if field == "aggregation":
+        return AGGREGATIONS.get(value, value)
+    if field == "tie_breaks":
+        return ", ".join("nộp hồ sơ sớm hơn" if t == "earlier submission" else
+                         re.sub(r"^subtotal (.+)$", r"điểm nhóm \1 cao hơn", t) for t in value.split(", "))
+    if field == "rounding":
+        return apply(_subs(
+            (r"^(\d+) digits, half up, at the total$", r"\1 chữ số thập phân, làm tròn nửa lên, ở tổng điểm"),
+            (r"^(\d+) digits, half up, at the criterion$", r"\1 chữ số thập phân, làm tròn nửa lên, ở từng tiêu chí"),
+        ), value)
+    if field == "classes":
+        return "; ".join(re.sub(r"^(\S+) (\S+) (\S+)( recognised)? \((.*)\)$",
+                                lambda m: f"{_vi_of(m[5])} {m[2]} {m[3]}{' (được công nhận)' if m[4] else ''}", c)
+                         for c in re.split(r"(?<=\)); ", value))
+    if value == "None":
+        return "—"
+    return value
+
+
+
+__all__ = ["AGGREGATIONS", "AUDIT_KEYS", "DIFF_FIELDS", "ENGINE", "ENTITIES", "FIELDS", "GROUPS", "MEMBER_ROLES",
+           "ORIGINS", "PROBLEMS", "SUMMARIES", "TYPES", "apply", "diff_value", "engine", "labelled", "numbers",
+           "problem", "reason", "service"]

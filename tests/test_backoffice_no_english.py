@@ -171,6 +171,25 @@ def test_no_english_on_any_vietnamese_page(engine: Any, session: Any, catalog: A
         + "\n".join(f"  {text!r} on {sorted(urls)[:3]}" for text, urls in sorted(found.items()))
 
 
+def test_no_english_on_criteria_set_comparisons_and_the_switch(engine: Any, session: Any, catalog: Any) -> None:
+    """Pages the link walk reaches without their query: set comparisons (every kind of difference: settings,
+    inputs, indicators, prerequisites, groups, criteria; sets of other plugins) and the yearly switch's diff."""
+    from backoffice_helpers import ALT_SET, alt_catalog
+
+    demo = build(session, catalog, "registered")
+    client = app_for(engine, alt_catalog()).test_client()
+    assert sign_in(client, "admin").status_code == 302
+    urls = [f"/admin/criteria/compare?a={a}&b={b}" for a, b in (
+        ("hanoi-2018-standard", "hanoi-2023-standard"), ("hanoi-2021-high-tech", "hanoi-2023-high-tech"),
+        ("hanoi-2023-standard", ALT_SET), ("hue-2021", "ocop-2024"), ("ocop-2024", "vnaward-2024"))]
+    urls.append(f"/admin/rounds/{demo.round.id}/switch?product_group=standard&criteria_set={ALT_SET}")
+    pages = {url: client.get(url).get_data(as_text=True) for url in urls}
+    assert all('id="diff"' in page for page in pages.values())
+    found = english_on(pages, data_words(session))
+    assert not found, "English on Vietnamese pages:\n" + "\n".join(
+        f"  {text!r} on {sorted(urls)[:2]}" for text, urls in sorted(found.items()))
+
+
 def test_refusals_and_invalid_data_are_said_in_vietnamese(engine: Any, session: Any, catalog: Any,
                                                           rounds_at_every_stage: Any) -> None:
     """Messages of the services shown after a refused or invalid request (flashed on the next page)."""

@@ -182,6 +182,24 @@ def diff_label(word: str | None) -> str:
     return str(DIFF.get(word or "", word or ""))
 
 
+def diff_field(field: str | None) -> str:
+    """The field of a criteria-set diff that changed, in words."""
+    return texts_vi.DIFF_FIELDS.get(field or "", field or "") if _vietnamese() else field or ""
+
+
+def diff_value(field: str | None, value: str | None) -> str:
+    """A value of a criteria-set diff in the page's language (labels in Vietnamese, rules said the Vietnamese way)."""
+    if not _vietnamese():
+        return value or ""
+    from flask import current_app
+
+    from ..i18n import fmt_engine, words_of
+
+    return texts_vi.diff_value(field or "", value, engine_text=fmt_engine, group=group_label,
+                               provenance=lambda p: str(PROVENANCE.get(p, p)),
+                               options=words_of(current_app.extensions.get("spcncl_catalog"))[1])
+
+
 def _option_words() -> dict[str, dict[str, str]]:
     global _OPTION_WORDS
     if _OPTION_WORDS is None:
