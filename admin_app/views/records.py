@@ -124,14 +124,16 @@ class DossierView(StaffModelView):
     search_breadth_cap = 2000
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
-        # the narrowest term picks the candidate dossiers through the name indexes (an id union per table, so each
-        # side reads one index; trigram indexes on PostgreSQL, migration 0007t); every other term is checked on
-        # those candidates only, row by row: "cong ty rang dong" no longer gathers every enterprise named "công ty"
+        # each term's dossiers as an id union per table, so each side reads one index. On PostgreSQL (trigram
+        # indexes, migration 0007t) the narrowest term alone picks the candidates and every other term is checked
+        # on those rows only: "cong ty rang dong" no longer gathers every enterprise named "công ty". SQLite has no
+        # index for LIKE '%…%', so counting each term's matches would cost more than it saves: every term is a set
         terms = [(term, f"%{term}%") for term in dict.fromkeys(fold(search).split())]
-        if len(terms) > 1:
+        narrowest_first = len(terms) > 1 and db.session.get_bind().dialect.name == "postgresql"
+        if narrowest_first:
             terms.sort(key=lambda t: self._breadth(*t))
         for n, (term, like) in enumerate(terms):
-            condition = self._candidates(term, like) if n == 0 else self._matches(term, like)
+            condition = self._matches(term, like) if narrowest_first and n else self._candidates(term, like)
             query = query.filter(condition)
             if count_query is not None:
                 count_query = count_query.filter(condition)
