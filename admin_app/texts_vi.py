@@ -373,6 +373,10 @@ SUMMARIES = _subs(
     (r"^invalid dossier$", "hồ sơ không hợp lệ"),
     (r"^invalid input$", "dữ liệu không hợp lệ"),
     (r"^scores for dossier (\S+) refused$", r"điểm chấm hồ sơ \1 bị từ chối"),
+    (r"^invalid criteria set$", "bộ tiêu chí không hợp lệ"),
+    (r"^workbook refused; nothing was written$", "sổ Excel bị từ chối; chưa ghi gì"),
+    (r"^registration refused; nothing was written$", "đăng ký bị từ chối; chưa ghi gì"),
+    (r"^unreadable file$", "không đọc được tệp"),
 )
 PROBLEMS = _subs(
     (r"^required input is missing$", "bắt buộc, chưa nhập"),
@@ -394,15 +398,16 @@ PROBLEMS = _subs(
 
 
 def problem(text: str, labels: Mapping[str, str], options: Mapping[str, str]) -> str:
-    """One problem of a dossier's inputs in Vietnamese ("Số năm sản xuất ổn định: phải ≥ 0, không phải -3")."""
-    where, sep, what = text.partition(": ")
-    if not sep:
-        return text
-    field = where.removeprefix("inputs.").removeprefix("self_assessment.")
-    said = apply(PROBLEMS, what)
-    if said == what:
-        return text
-    return f"{labels.get(field, field)}: {labelled(said, options, {})}"
+    """One problem of a dossier's inputs in Vietnamese ("Số năm sản xuất ổn định: phải ≥ 0, không phải -3"); its
+    place may lead ("inputs.years_in_production: …", "book.xlsx: Hồ sơ!C5: years_in_production: …")."""
+    parts = text.split(": ")
+    for n in range(len(parts) - 1, 0, -1):  # the innermost "<field>: <what is wrong>" whose shape is known
+        what = ": ".join(parts[n:])
+        said = apply(PROBLEMS, what)
+        if said != what:
+            field = parts[n - 1].removeprefix("inputs.").removeprefix("self_assessment.")
+            return ": ".join([*parts[:n - 1], labels.get(field, field), labelled(said, options, {})])
+    return text
 
 
 # a criteria-set diff (spcncl_core.criteria.diff): its fields, and values it wrote as text
