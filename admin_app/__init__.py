@@ -59,13 +59,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .views.base import allowed
     from .views.labels import (
         PROVENANCE,
+        actor_label,
         audit_label,
         audit_value,
         comment_state_label,
+        diff_field,
         diff_label,
+        diff_value,
+        entity_label,
         group_label,
+        member_role_label,
         option_label,
         phase_label,
+        plugin_origin,
         role_label,
         state_label,
     )
@@ -74,7 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                  role_label=role_label, state_label=state_label,
                                  provenance_label=lambda p: str(PROVENANCE.get(p, p)), phase_label=phase_label,
                                  diff_label=diff_label, option_label=option_label, audit_label=audit_label,
-                                 audit_value=audit_value, comment_state_label=comment_state_label)
+                                 audit_value=audit_value, comment_state_label=comment_state_label,
+                                 actor_label=actor_label, entity_label=entity_label,
+                                 member_role_label=member_role_label, plugin_origin=plugin_origin,
+                                 diff_field=diff_field, diff_value=diff_value)
 
     from . import errors
 

@@ -4,7 +4,6 @@ the fix of Flask-Admin's badly worded Vietnamese strings (STYLE.md trap 9), Hano
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib.resources import files
@@ -15,9 +14,11 @@ from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import Domain, get_locale
 from flask_login import current_user
+
+from . import texts_vi
 
 LANGUAGES = ("vi", "en")
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -124,34 +125,67 @@ def fmt_brief(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# the engine's texts are English and neutral; for a Vietnamese page the web layer says their fixed phrases in
-# Vietnamese and writes their numbers the Vietnamese way (the engine's texts themselves never change)
-_ENGINE_VI = (
-    (re.compile(r"^tie on total (\S+): higher (\S+) subtotal \((\S+) vs (\S+)\)$"),
-     r"bằng tổng điểm \1: điểm nhóm \2 cao hơn (\3 so với \4)"),
-    (re.compile(r"^tie on total (\S+): earlier submission \((.+) vs (.+)\)$"),
-     r"bằng tổng điểm \1: nộp hồ sơ sớm hơn (\2 so với \3)"),
-    (re.compile(r"^tie on total (\S+) not broken by (.*)$"), r"bằng tổng điểm \1, chưa phân định được bằng \2"),
-    (re.compile(r"council: mean of (\d+) members?"), r"hội đồng: trung bình của \1 thành viên"),
-    (re.compile(r"not scored yet \(scored by the council\)"), "chưa chấm (do hội đồng chấm)"),
-    (re.compile(r"(\d) of (\d)"), r"\1 trên \2"),
-)
-_DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w]|\.\d)")
-_BIG = re.compile(r"(?<![\w.,:-])[1-9]\d{4,}(?![\w.,:-])")
+# the engine's texts are English and neutral; for a Vietnamese page the web layer says them in Vietnamese by their
+# known shapes (texts_vi), with the criteria set's labels for input ids and options, and writes their numbers the
+# Vietnamese way (the engine's texts themselves never change)
+_WORDS: dict[int, tuple[Any, dict[str, str], dict[str, str]]] = {}
 
 
-def fmt_engine(text: Any) -> str:
-    """An explanation or tie-break note of the engine ("product_revenue 560.5 ≥ 500 → 8 of 10") for the page:
-    in Vietnamese, "560,5 ≥ 500 → 8 trên 10"; unchanged in English."""
+def words_of(sets: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Vietnamese labels of the inputs and derived indicators of `sets` (a criteria set, or a catalog: every set,
+    the first label of an id winning), and of their options."""
+    from .views.labels import option_label
+
+    key = id(sets)
+    if key not in _WORDS:
+        labels: dict[str, str] = {}
+        options: dict[str, str] = {}
+        every = sets.criteria_sets.values() if hasattr(sets, "criteria_sets") else [sets] if sets is not None else []
+        for cset in every:
+            for spec in (*cset.inputs, *cset.derived):
+                labels.setdefault(spec.id, spec.label.get("vi") or spec.id)
+                for code in getattr(spec, "options", ()):
+                    options.setdefault(code, option_label(spec, code))
+            for group in cset.all_groups():  # tie-breaks name a group by its id
+                labels.setdefault(group.id, group.title.get("vi") or group.id)
+        _WORDS[key] = (sets, labels, options)  # the object is kept so that its id is not reused
+    return _WORDS[key][1], _WORDS[key][2]
+
+
+def _vietnamese() -> bool:
+    return str(get_locale() or "vi") == "vi"
+
+
+def fmt_engine(text: Any, cset: Any = None) -> str:
+    """An explanation or rule description of the engine ("product_revenue 560.5 ≥ 500 → 8 of 10") for the page:
+    in Vietnamese, "Doanh thu sản phẩm năm N-1: 560,5 ≥ 500 → 8 trên 10" (the labels of `cset`, else of any
+    installed set); unchanged in English."""
     if text is None:
         return ""
     text = str(text)
-    if str(get_locale() or "vi") != "vi":
+    if not _vietnamese():
         return text
-    for pattern, words in _ENGINE_VI:
-        text = pattern.sub(words, text)
-    text = _DECIMAL.sub(lambda m: fmt_number(m.group(0)), text)
-    return _BIG.sub(lambda m: fmt_number(m.group(0)), text)
+    labels, options = words_of(cset)
+    if cset is None or not labels:
+        labels, options = words_of(current_app.extensions.get("spcncl_catalog"))
+    else:
+        every, every_option = words_of(current_app.extensions.get("spcncl_catalog"))
+        labels, options = {**every, **labels}, {**every_option, **options}
+    return texts_vi.engine(text, labels, options, fmt_number)
+
+
+def fmt_reason(text: Any) -> str:
+    """An audit entry's reason: one a service wrote ("results computed") in the page's language; one a person wrote
+    as written."""
+    if text is None:
+        return ""
+    text = str(text)
+    if not _vietnamese():
+        return text
+    from .views.labels import group_label
+
+    return texts_vi.reason(text, group=group_label, when=fmt_datetime, day=lambda iso: fmt_date(
+        date.fromisoformat(iso)), explain=fmt_engine, number=fmt_number)
 
 
 def fmt_vnd(value: Any) -> str:
@@ -169,5 +203,5 @@ def init_app(app: Flask) -> None:
         babel.__dict__["domain_instance"] = PoDomain()
     _patch_flask_admin()
     app.jinja_env.filters.update(dt=fmt_datetime, d=fmt_date, num=fmt_number, vnd=fmt_vnd, brief=fmt_brief,
-                                 engine=fmt_engine, plain=fmt_plain)
+                                 engine=fmt_engine, plain=fmt_plain, reason=fmt_reason)
     Locale.parse("vi")  # fail at start-up, not on the first request, if Babel lacks the locale data

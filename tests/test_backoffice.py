@@ -12,9 +12,10 @@ import pytest
 pytest.importorskip("flask_admin")
 
 from backoffice_helpers import ALT_SET, alt_catalog, app_for, build, sign_in, snapshot, token  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from spcncl_core.db.models import (  # noqa: E402
+    AuditEntry,
     Comment,
     CouncilMember,
     Dossier,
@@ -24,6 +25,7 @@ from spcncl_core.db.models import (  # noqa: E402
     ScoringForm,
     User,
 )
+from spcncl_core.services import audit as audit_service  # noqa: E402
 from spcncl_core.services import dossiers as dossier_service  # noqa: E402
 
 
@@ -149,6 +151,23 @@ def test_search_by_dossier_number_alone_and_with_a_name(engine: Any, session: An
     assert f">{rang_dong}<" not in html and f">{vicostone}<" not in html
 
 
+def test_a_search_of_several_terms_matches_each_term_anywhere(engine: Any, session: Any, catalog: Any) -> None:
+    """Each term may match the product, its enterprise (name or code) or the dossier number; the narrowest term
+    picks the candidates, the others are checked on them (a common word such as "công ty" no longer gathers every
+    enterprise first)."""
+    build(session, catalog, "registered")
+    rang_dong = session.scalar(select(Dossier).join(Dossier.product).where(Product.name == "Đèn LED Rạng Đông"))
+    code = rang_dong.product.enterprise.code
+    client = client_for(engine, catalog, "secretariat")
+    for typed in ("phich led", "cong ty led", "LED công ty phích", f"led {code[-6:]}", f"cong {rang_dong.number}",
+                  "ty ty led"):
+        html = client.get("/admin/dossiers/", query_string={"search": typed}).get_data(as_text=True)
+        assert "Đèn LED Rạng Đông" in html and "Vicostone" not in html, typed
+    for typed in ("phich vicostone", "led xyz", f"vicostone {code}"):
+        html = client.get("/admin/dossiers/", query_string={"search": typed}).get_data(as_text=True)
+        assert "Đèn LED Rạng Đông" not in html and "Đá thạch anh Vicostone" not in html, typed
+
+
 def test_dossier_filters_paging_and_sorting_happen_in_sql(engine: Any, session: Any, catalog: Any) -> None:
     demo = build(session, catalog, "screened")
     client = client_for(engine, catalog, "viewer")
@@ -209,11 +228,17 @@ def test_admin_switches_a_set_with_a_reason_then_is_refused_once_scoring_started
     html = client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": ""}, follow_redirects=True
                        ).get_data(as_text=True)
     assert "Hãy nêu lý do" in html and snapshot(session) == before
+    before_seq = session.scalar(select(func.max(AuditEntry.seq)))
+    session.rollback()
     html = client.post(f"/admin/rounds/{rid}/switch", data={**form, "reason": "Bảng điểm chính thức đã ban hành"},
                        follow_redirects=True).get_data(as_text=True)
     assert f"Đã đổi sang bộ tiêu chí {ALT_SET}" in html
     session.expire_all()
     assert session.get(RoundCriteriaSet, (rid, "standard")).criteria_set_id == ALT_SET
+    # one audit entry, the service's own, carries the reason
+    written = [e for e in audit_service.entries_for(session, "round", rid) if e.seq > before_seq]
+    assert [(e.action, e.reason) for e in written] == [("round.criteria_set_chosen",
+                                                        "Bảng điểm chính thức đã ban hành")]
     # a round whose council scoring has started: the switch is refused, the reason shown, nothing written
     scoring_round = build(session, catalog, "scoring", year=2025).round
     before = snapshot(session)
@@ -303,7 +328,7 @@ def test_a_member_scores_and_submits_only_their_own_forms(engine: Any, session: 
     # a stale edit (the version read before the save) is refused with a message; the typed points are kept
     stale = {**data, **{f"points_{c}": "2" for c in fields}}
     html = client.post(f"/admin/scoring/{member.id}/{dossier.id}", data=stale).get_data(as_text=True)
-    assert "changed elsewhere" in html and 'value="2"' in html
+    assert "vừa được sửa ở nơi khác" in html and 'value="2"' in html and "changed elsewhere" not in html
     session.expire_all()
     form = session.get(ScoringForm, form.id)
     assert {e.points for e in form.entries} == {Decimal("1.5")}
@@ -312,7 +337,7 @@ def test_a_member_scores_and_submits_only_their_own_forms(engine: Any, session: 
     # out of range refused
     html = client.post(f"/admin/scoring/{member.id}/{dossier.id}",
                        data={**data, "version": form.version, f"points_{fields[0]}": "99"}).get_data(as_text=True)
-    assert "refused" in html
+    assert "bị từ chối" in html and "phải từ 0 đến" in html and "refused" not in html
     client.post(f"/admin/scoring/{member.id}/{dossier.id}", data={**data, "version": form.version, "submit": "yes"})
     session.expire_all()
     assert session.get(ScoringForm, form.id).submitted_at is not None
@@ -376,7 +401,7 @@ def test_admin_manages_users_through_the_service(engine: Any, session: Any, cata
     html = client.post("/admin/users/new", data={"csrf_token": csrf, "username": "short", "name": "S",
                                                  "role": "viewer", "password": "123"}, follow_redirects=True
                        ).get_data(as_text=True)
-    assert "at least 8" in html and session.scalar(select(User).where(User.username == "short")) is None
+    assert "ít nhất 8 ký tự" in html and session.scalar(select(User).where(User.username == "short")) is None
     me = session.scalar(select(User).where(User.username == "admin"))
     html = client.post(f"/admin/users/{me.id}", data={"csrf_token": csrf, "name": "A", "role": "viewer"},
                        follow_redirects=True).get_data(as_text=True)

@@ -150,12 +150,99 @@ def test_engine_texts_are_said_the_vietnamese_way_only_on_vietnamese_pages(engin
     app = app_for(engine, catalog)
     text = "product_revenue 560.5 ≥ 500 → 8 of 10"
     with app.test_request_context("/?lang=vi"):
-        assert fmt_engine(text) == "product_revenue 560,5 ≥ 500 → 8 trên 10"
+        assert fmt_engine(text) == "Doanh thu sản phẩm năm N-1: 560,5 ≥ 500 → 8 trên 10"
         assert fmt_engine("tie on total 72.5: higher innovation subtotal (20.5 vs 18)") == \
             "bằng tổng điểm 72,5: điểm nhóm innovation cao hơn (20,5 so với 18)"
-        assert fmt_engine("revenue 17000000000 in 2023") == "revenue 17.000.000.000 in 2023"
+        assert fmt_engine("product_revenue 17000000000 ≥ 1000 → 10 of 10") == \
+            "Doanh thu sản phẩm năm N-1: 17.000.000.000 ≥ 1.000 → 10 trên 10"
     with app.test_request_context("/?lang=en"):
         assert fmt_engine(text) == text
+
+
+# the core's English texts (engine, services) and what a Vietnamese page says for them
+ENGINE_TEXTS = {
+    "hanoi_site is true": "Trụ sở hoặc cơ sở sản xuất tại Hà Nội: có",
+    "years_in_production 5 ≥ 3": "Số năm sản xuất ổn định: 5 ≥ 3",
+    "product_revenue not given": "Doanh thu sản phẩm năm N-1: chưa kê khai",
+    "high_tech_list_item 45 within 1–107": "Số thứ tự trong danh mục sản phẩm công nghệ cao: 45 trong khoảng 1–107",
+    "product_revenue 1234.5 ≥ 1000 → 10 of 10": "Doanh thu sản phẩm năm N-1: 1.234,5 ≥ 1.000 → 10 trên 10",
+    "council: mean of 3 members → 7.5 of 10; preliminary: export_share ≈11.729 ≥ 10 → 5 of 10":
+        "hội đồng: trung bình của 3 thành viên → 7,5 trên 10; sơ bộ: Tỷ trọng xuất khẩu (%): ≈11,729 ≥ 10 → 5 trên 10",
+    "quality: iso9001 (3) + conformity (3) → 6 of 8 (capped)":
+        "Hệ thống quản lý chất lượng, chứng nhận: ISO 9001 (3) + Công bố hợp chuẩn, hợp quy (3) → 6 trên 8 "
+        "(không quá điểm tối đa)",
+    "environment: none → 0 of 8": "Bảo vệ môi trường, tiết kiệm năng lượng: không có → 0 trên 8",
+    "automation_level = semi_automated → 5 of 8": "Mức độ tự động hoá dây chuyền: Bán tự động → 5 trên 8",
+    "tax_arrears is true, not false: 0": "Có nợ thuế quá hạn: có, cần: không: 0",
+    "not scored yet (scored by the council)": "chưa chấm (do hội đồng chấm)",
+    "jobs_created > 0 → 2; social_insurance_full is true → 1 (summed, capped)":
+        "Số việc làm tăng thêm năm N-1 > 0 → 2; Đóng BHXH đầy đủ cho người lao động: có → 1 "
+        "(cộng dồn, không quá điểm tối đa)",
+    "all of (total ≥ 650; each criterion ≥ 60 % of its maximum)":
+        "tất cả các điều kiện (tổng điểm ≥ 650; mỗi tiêu chí ≥ 60 % điểm tối đa của tiêu chí)",
+}
+REASONS = {
+    "results computed": "đã tính kết quả",
+    "results published (version 1)": "công bố kết quả (lần 1)",
+    "submitted at 2023-09-01T01:00:00+00:00, product group standard":
+        "nộp lúc 01/09/2023 08:00, nhóm sản phẩm Thông thường",
+    "criteria sets locked: high-tech hanoi-2023-high-tech, standard hanoi-2023-standard":
+        "khóa bộ tiêu chí: Công nghệ cao hanoi-2023-high-tech, Thông thường hanoi-2023-standard",
+    "preliminary KT1 10, KT2 12.5": "điểm sơ bộ KT1 10, KT2 12,5",
+    "P3: years_in_production 2 < 3; P9: product_revenue 60 < 100":
+        "P3: Số năm sản xuất ổn định: 2 < 3; P9: Doanh thu sản phẩm năm N-1: 60 < 100",
+    "valid until 2026-11-26": "hiệu lực đến 26/11/2026",
+    "override of P3": "ghi đè điều kiện tiên quyết P3",
+    "Văn bản xác nhận bổ sung ngày 12.10": "Văn bản xác nhận bổ sung ngày 12.10",  # a person's words: as written
+}
+SERVICE_TEXTS = {
+    "a written reason for switching the standard criteria set is required (it is blank)":
+        "Cần nhập lý do đổi bộ tiêu chí của nhóm Thông thường",
+    "the criteria sets of the 2023 round are locked: council scoring started on 14/11/2023 09:00":
+        "bộ tiêu chí của đợt xét chọn năm 2023 đã khóa: hội đồng bắt đầu chấm điểm lúc 14/11/2023 09:00",
+    "dossier HN-2023-0001 is eligible: only a submitted dossier is screened":
+        "hồ sơ HN-2023-0001 đang ở trạng thái Đủ điều kiện: chỉ thẩm định hồ sơ đã nộp",
+    "the 2023 round has a dossier numbered HN-2023-0001 already": "đợt xét chọn năm 2023 đã có hồ sơ số HN-2023-0001",
+    "a password needs at least 8 characters": "mật khẩu cần ít nhất 8 ký tự",
+    "something the table does not know": "something the table does not know",
+}
+
+
+def test_the_cores_texts_are_said_in_vietnamese_by_their_shapes(engine: Any, catalog: Any) -> None:
+    from spcncl_admin.i18n import fmt_engine, fmt_reason
+    from spcncl_admin.views.labels import service_text
+
+    app = app_for(engine, catalog)
+    with app.test_request_context("/?lang=vi"):
+        for english, vietnamese in ENGINE_TEXTS.items():
+            assert fmt_engine(english, catalog.get("hanoi-2023-standard")) == vietnamese, english
+        for english, vietnamese in REASONS.items():
+            assert fmt_reason(english) == vietnamese, english
+        for english, vietnamese in SERVICE_TEXTS.items():
+            assert service_text(english) == vietnamese, english
+    with app.test_request_context("/?lang=en"):
+        for english in (*ENGINE_TEXTS, *REASONS, *SERVICE_TEXTS):
+            assert fmt_engine(english) == fmt_reason(english) == service_text(english) == english
+
+
+def test_a_dossiers_input_problems_are_said_in_vietnamese(engine: Any, session: Any, catalog: Any) -> None:
+    from spcncl_core.db.models import User
+    from spcncl_core.services import dossiers
+
+    demo = build(session, catalog, "registered")
+    secretariat = session.query(User).filter_by(username="secretariat").one()
+    enterprise = dossiers.enterprise(session, secretariat, "0109999998", "Công ty Thử nghiệm")
+    product = dossiers.product(session, secretariat, enterprise, "Sản phẩm thử nghiệm")
+    inputs = {**demo.dossiers[0].inputs, "years_in_production": -3, "automation_level": "robot"}
+    draft = dossiers.register(session, secretariat, demo.round, product, "HN-2023-9999", inputs)
+    session.commit()
+    client = client_for(engine, catalog, "secretariat")
+    page = client.post(f"/admin/dossier/{draft.id}/submit", data={"csrf_token": token(
+        client, f"/admin/dossier/{draft.id}")}, follow_redirects=True).get_data(as_text=True)
+    assert "hồ sơ không hợp lệ" in page, page[-3000:]
+    assert "Số năm sản xuất ổn định: phải ≥ 0, không phải -3" in page
+    assert "robot không phải một lựa chọn" in page or "&#39;robot&#39; không phải một lựa chọn" in page
+    assert "must be" not in page and "invalid dossier" not in page
 
 
 def test_demo_names_read_well_in_vietnamese(session: Any, catalog: Any) -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from spcncl_core import Catalog, DossierError
 from spcncl_core.db.base import make_session_factory
@@ -123,6 +123,33 @@ def test_locked_criteria_set_is_refused_once_scoring_started(session: Any, catal
         rounds.choose_criteria_set(session, admin, catalog, built.round, "standard", "hanoi-2023-standard")
     assert [e.action for e in audit.entries_for(session, "round", built.round.id)][-2:] == [
         "round.criteria_set_chosen", "round.phase"]
+
+
+def test_a_set_switch_needs_a_reason_written_on_the_services_own_audit_entry(session: Any, catalog: Catalog) -> None:
+    from backoffice_helpers import ALT_SET, alt_catalog
+
+    built = small_round(session, catalog, stop_after="registered")
+    catalog = alt_catalog()  # a second 2023 standard set installed after the round was created
+    admin = user(session, "admin")
+    count = session.scalar(select(func.count()).select_from(AuditEntry))
+    for blank in (None, "", "   "):
+        with pytest.raises(RecordError, match="a written reason for switching the standard criteria set is "
+                                              "required"):
+            rounds.choose_criteria_set(session, admin, catalog, built.round, "standard", ALT_SET, reason=blank)
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == count
+    rounds.choose_criteria_set(session, admin, catalog, built.round, "standard", ALT_SET,
+                               reason="  Bảng điểm chính thức đã ban hành ")
+    entries = audit.entries_for(session, "round", built.round.id)
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == count + 1  # one entry, not two
+    assert entries[-1].action == "round.criteria_set_chosen"
+    assert entries[-1].reason == "Bảng điểm chính thức đã ban hành"
+    assert entries[-1].after["criteria_set"] == ALT_SET
+    assert entries[-1].before["criteria_set"] == "hanoi-2023-standard"
+    # choosing the set already in use changes nothing and needs no reason
+    rounds.choose_criteria_set(session, admin, catalog, built.round, "standard", ALT_SET)
+    assert audit.entries_for(session, "round", built.round.id)[-1].reason is None
+    assert audit.verify(session).ok
+    session.commit()
 
 
 def test_conflicted_member_cannot_score(session: Any, catalog: Catalog) -> None:

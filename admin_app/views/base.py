@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,8 +21,9 @@ from spcncl_core.db.models import User
 from spcncl_core.errors import ProblemsError, SpcnclError
 from spcncl_core.search import fold
 
+from .. import texts_vi
 from ..extensions import db
-from ..i18n import fmt_date, fmt_datetime
+from ..i18n import fmt_date, fmt_datetime, words_of
 from ..policy import STAFF, can
 from .labels import refusal_lead, refusal_text
 
@@ -56,7 +58,12 @@ def require(action: str) -> None:
 def refusal(exc: SpcnclError) -> str:
     """A service's error for the page: a short lead in the page's language, then the service's own message."""
     if isinstance(exc, ProblemsError):
-        return f"{refusal_lead(exc)}: {exc.summary}: " + "; ".join(str(p) for p in exc.problems[:20])
+        summary, problems = exc.summary, [str(p) for p in exc.problems[:20]]
+        if str(get_locale() or "vi") == "vi":
+            labels, options = words_of(catalog())
+            summary = texts_vi.apply(texts_vi.SUMMARIES, summary)
+            problems = [texts_vi.problem(p, labels, options) for p in problems]
+        return f"{refusal_lead(exc)}: {summary}: " + "; ".join(problems)
     return f"{refusal_lead(exc)}: {refusal_text(exc)}"
 
 

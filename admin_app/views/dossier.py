@@ -22,6 +22,7 @@ from spcncl_core.services.rounds import criteria_set_for
 from ..extensions import db
 from ..forms import read_inputs, round_inputs
 from .base import StaffView, actor, allowed, catalog, require, run_service
+from .labels import refusal_text
 
 
 def _round_sets(round_: Round) -> list[Any]:
@@ -60,7 +61,7 @@ class DossierPageView(StaffView):
                 cset = screening.criteria_set_of(db.session(), catalog(), dossier)
                 evaluation = screening.engine_evaluation(db.session(), catalog(), dossier)
             except SpcnclError as exc:
-                problem = str(exc)
+                problem = refusal_text(exc)
         sets = [cset] if cset else _round_sets(dossier.round)
         specs = round_inputs(sets)
         history = audit.entries_for(db.session(), "dossier", dossier.number)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
@@ -9,6 +11,7 @@ import yaml
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 from spcncl_core.errors import (
     DuplicateError,
@@ -22,6 +25,10 @@ from spcncl_core.errors import (
 )
 from spcncl_core.services.policy import PHASES as PHASE_ORDER
 from spcncl_core.services.policy import Verdict
+
+from .. import texts_vi
+
+_DECIMAL = re.compile(r"-?\d+\.\d+")
 
 STATES = {
     "draft": _l("Draft"), "submitted": _l("Submitted"), "eligible": _l("Eligible"), "ineligible": _l("Ineligible"),
@@ -120,9 +127,39 @@ def state_label(state: str | None) -> str:
     return str(STATES.get(state or "", state or ""))
 
 
+def _vietnamese() -> bool:
+    return str(get_locale() or "vi") == "vi"
+
+
 def group_label(group: str | None) -> str:
-    """A product group in words."""
-    return str(GROUPS.get(group or "", group or ""))
+    """A product group in words (the example plugins' groups too, in Vietnamese)."""
+    if group in GROUPS:
+        return str(GROUPS[group])
+    return texts_vi.GROUPS.get(group or "", group or "") if _vietnamese() else group or ""
+
+
+def member_role_label(role: str | None) -> str:
+    """A council member's role (chair, vice_chair, secretary, member) in words."""
+    return texts_vi.MEMBER_ROLES.get(role or "", role or "") if _vietnamese() else (role or "").replace("_", " ")
+
+
+def actor_label(actor: str | None) -> str:
+    """Who wrote an audit entry: a user name as it is; `public` (a visitor's comment) in words."""
+    return role_label(actor) if actor == "public" else actor or ""
+
+
+def entity_label(entity: str | None) -> str:
+    """The kind of record an audit entry is about, in words."""
+    return texts_vi.ENTITIES.get(entity or "", entity or "") if _vietnamese() else (entity or "").replace("_", " ")
+
+
+def plugin_origin(origin: str | None) -> Markup:
+    """Where a plugin comes from ("built in (spcncl_core.builtins)", "entry point x (dist 1.0)") in words, the
+    module and package names as code."""
+    text = str(escape(origin or ""))
+    if _vietnamese():
+        text = texts_vi.apply(texts_vi.ORIGINS, text)
+    return Markup(re.sub(r"\b([a-z]\w*(?:[._-]\w+)+)(?: (\d[\w.]*))?", lambda m: f"<code>{m.group(0)}</code>", text))
 
 
 def role_label(role: str | None) -> str:
@@ -148,6 +185,24 @@ REFUSALS = ((PermissionDeniedError, _l("Not allowed")), (PhaseError, _l("Not in 
 def diff_label(word: str | None) -> str:
     """A word of a criteria-set diff (what changed, how) in words."""
     return str(DIFF.get(word or "", word or ""))
+
+
+def diff_field(field: str | None) -> str:
+    """The field of a criteria-set diff that changed, in words."""
+    return texts_vi.DIFF_FIELDS.get(field or "", field or "") if _vietnamese() else field or ""
+
+
+def diff_value(field: str | None, value: str | None) -> str:
+    """A value of a criteria-set diff in the page's language (labels in Vietnamese, rules said the Vietnamese way)."""
+    if not _vietnamese():
+        return value or ""
+    from flask import current_app
+
+    from ..i18n import fmt_engine, words_of
+
+    return texts_vi.diff_value(field or "", value, engine_text=fmt_engine, group=group_label,
+                               provenance=lambda p: str(PROVENANCE.get(p, p)),
+                               options=words_of(current_app.extensions.get("spcncl_catalog"))[1])
 
 
 def _option_words() -> dict[str, dict[str, str]]:
@@ -210,15 +265,31 @@ def _document_words(value: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
-def audit_value(value: Any) -> Any:
-    """An audit entry's before/after value with its codes in words (states, phases, documents), for fmt_brief."""
+def audit_value(value: Any, action: str | None = None) -> Any:
+    """An audit entry's before/after value with its codes in words (states, phases; on a Vietnamese page its keys,
+    yes/no and decimals too), for fmt_brief. `action` is the entry's: a phase change's values are bare phases."""
+    if action == "round.phase" and isinstance(value, str):
+        return phase_label(value)
     if isinstance(value, dict):
         words = {"state": (_l("State"), state_label), "phase": (_l("Phase"), phase_label)}
-        shown = {str(words[k][0]) if k in words else k: words[k][1](v) if k in words and isinstance(v, str) else v
-                 for k, v in value.items()}
-        if isinstance(value.get("document"), dict):
-            shown[str(_l("Document"))] = _document_words(shown.pop("document"))
+        keys = texts_vi.AUDIT_KEYS if _vietnamese() else {}
+        document = value.get("document")  # a document in words first: its inner keys are not translated
+        shown = {str(words[k][0]) if k in words else keys.get(k, k):
+                 words[k][1](v) if k in words and isinstance(v, str) else
+                 group_label(v) if k == "product_group" and isinstance(v, str) else audit_value(v)
+                 for k, v in value.items() if not (k == "document" and isinstance(document, dict))}
+        if isinstance(document, dict):
+            shown[str(_l("Document"))] = _document_words(document)
         return shown
+    if isinstance(value, list):
+        return [audit_value(v) for v in value]
+    if _vietnamese():
+        if isinstance(value, bool):
+            return "có" if value else "không"
+        if isinstance(value, float | Decimal) or (isinstance(value, str) and _DECIMAL.fullmatch(value)):
+            from ..i18n import fmt_number
+
+            return fmt_number(value)
     return value
 
 
@@ -254,7 +325,19 @@ def refusal_text(exc: Exception) -> str:
     """A service's refusal in the page's language: from the policy's verdict when the refusal carries one, else
     the service's own message."""
     verdict = getattr(exc, "verdict", None)
-    return verdict_text(verdict) if isinstance(verdict, Verdict) else str(exc)
+    if isinstance(verdict, Verdict):
+        return verdict_text(verdict)
+    return service_text(str(exc))
+
+
+def service_text(text: str) -> str:
+    """A service's own message (a refusal, a validation problem) in the page's language: said in Vietnamese by its
+    known shape (texts_vi.service), else as the service wrote it."""
+    if not _vietnamese():
+        return text
+    from ..i18n import fmt_number
+
+    return texts_vi.service(text, state=state_label, group=group_label, phase=phase_label, number=fmt_number)
 
 
 def refusal_lead(exc: Exception) -> str:

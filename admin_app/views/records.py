@@ -10,8 +10,8 @@ from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from spcncl_core.db.models import AuditEntry, Dossier, Enterprise, Product, Round
 from spcncl_core.search import fold
@@ -19,9 +19,9 @@ from spcncl_core.services import audit
 from spcncl_core.services.dossiers import STATES
 
 from ..extensions import db
-from ..i18n import fmt_brief
+from ..i18n import fmt_brief, fmt_reason
 from .base import StaffModelView
-from .labels import audit_label, audit_value, group_label, state_label
+from .labels import actor_label, audit_label, audit_value, entity_label, group_label, state_label
 
 
 def _distinct(column: Any) -> Any:
@@ -120,23 +120,61 @@ class DossierView(StaffModelView):
             selectinload(Dossier.product).selectinload(Product.enterprise), selectinload(Dossier.round),
             defer(Dossier.inputs), defer(Dossier.self_assessment))
 
+    # how many matches of a term are counted (at most) to pick the narrowest term of a search
+    search_breadth_cap = 2000
+
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
-        # one indexed-table scan per term instead of an OR across three joined tables (100,000 dossiers)
-        for term in fold(search).split():
-            like = f"%{term}%"
-            products = select(Product.id).where(Product.name_key.like(like))
-            owners = select(Product.id).join(Enterprise, Enterprise.id == Product.enterprise_id).where(
-                or_(Enterprise.name_key.like(like), Enterprise.code.like(like)))
-            condition = Dossier.product_id.in_(products.union(owners))
-            if any(ch.isdigit() for ch in term):  # dossier numbers have digits; other terms skip the full scan
-                # a union of ids rather than an OR, so that each side reads one index, not every dossier's row
-                by_product = select(Dossier.id).where(condition)
-                by_number = select(Dossier.id).where(func.lower(Dossier.number).like(like))
-                condition = Dossier.id.in_(by_product.union(by_number))
+        # each term's dossiers as an id union per table, so each side reads one index. On PostgreSQL (trigram
+        # indexes, migration 0007t) the narrowest term alone picks the candidates and every other term is checked
+        # on those rows only: "cong ty rang dong" no longer gathers every enterprise named "công ty". SQLite has no
+        # index for LIKE '%…%', so counting each term's matches would cost more than it saves: every term is a set
+        terms = [(term, f"%{term}%") for term in dict.fromkeys(fold(search).split())]
+        narrowest_first = len(terms) > 1 and db.session.get_bind().dialect.name == "postgresql"
+        if narrowest_first:
+            terms.sort(key=lambda t: self._breadth(*t))
+        for n, (term, like) in enumerate(terms):
+            condition = self._matches(term, like) if narrowest_first and n else self._candidates(term, like)
             query = query.filter(condition)
             if count_query is not None:
                 count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
+
+    @staticmethod
+    def _candidates(term: str, like: str) -> Any:
+        """Dossiers matching `term`, as an id set read from indexes."""
+        products = select(Product.id).where(Product.name_key.like(like))
+        owners = select(Product.id).join(Enterprise, Enterprise.id == Product.enterprise_id).where(
+            or_(Enterprise.name_key.like(like), Enterprise.code.like(like)))
+        condition = Dossier.product_id.in_(products.union(owners))
+        if any(ch.isdigit() for ch in term):  # dossier numbers have digits; other terms skip the full scan
+            by_product = select(Dossier.id).where(condition)
+            by_number = select(Dossier.id).where(func.lower(Dossier.number).like(like))
+            condition = Dossier.id.in_(by_product.union(by_number))
+        return condition
+
+    @staticmethod
+    def _matches(term: str, like: str) -> Any:
+        """Whether a dossier (a candidate already) matches `term`: its own product and enterprise looked up."""
+        product, owner = aliased(Product), aliased(Enterprise)
+        condition = exists().where(product.id == Dossier.product_id, owner.id == product.enterprise_id,
+                                   or_(product.name_key.like(like), owner.name_key.like(like), owner.code.like(like)))
+        if any(ch.isdigit() for ch in term):
+            condition = or_(condition, func.lower(Dossier.number).like(like))
+        return condition
+
+    def _breadth(self, term: str, like: str) -> int:
+        """Roughly how many dossiers `term` matches (each count capped): products by name, five per enterprise."""
+        cap = self.search_breadth_cap
+
+        def count(statement: Any) -> int:
+            return db.session.scalar(select(func.count()).select_from(statement.limit(cap).subquery())) or 0
+
+        found = count(select(Product.id).where(Product.name_key.like(like)))
+        found += 5 * count(select(Enterprise.id).where(or_(Enterprise.name_key.like(like),
+                                                           Enterprise.code.like(like))))
+        if any(ch.isdigit() for ch in term):
+            found += count(select(Dossier.id).where(func.lower(Dossier.number).like(like)))
+        return found
 
     def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
         # inner joins (every dossier has a product and an enterprise) let the database sort from an index
@@ -159,10 +197,13 @@ class AuditView(StaffModelView):
     column_filters = ("actor", "action", "entity", "entity_id")
     column_default_sort = ("seq", True)
     # the action in words, the raw code beside it (the filters and search take the code)
-    column_formatters = {"after": lambda v, c, m, n: (escape(fmt_brief(audit_value(m.after)))
+    column_formatters = {"after": lambda v, c, m, n: (escape(fmt_brief(audit_value(m.after, m.action)))
                                                       if m.after is not None else ""),
-                         "action": lambda v, c, m, n: Markup('{} <span class="explain">{}</span>').format(
-                             audit_label(m.action), m.action)}
+                         "action": lambda v, c, m, n: Markup('{} <code class="explain">{}</code>').format(
+                             audit_label(m.action), m.action),
+                         "entity": lambda v, c, m, n: entity_label(m.entity),
+                         "actor": lambda v, c, m, n: actor_label(m.actor),
+                         "reason": lambda v, c, m, n: fmt_reason(m.reason)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(AuditEntry, *args, **kwargs)

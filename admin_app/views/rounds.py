@@ -22,6 +22,7 @@ from spcncl_core.services.rounds import criteria_set_for
 from ..extensions import db
 from ..policy import why_not
 from .base import StaffView, actor, allowed, catalog, require, run_service
+from .labels import refusal_text
 
 
 def get_round(round_id: int) -> Round:
@@ -72,7 +73,7 @@ class RoundsView(StaffView):
                 current = criteria_set_for(db.session(), catalog(), round_, choice.product_group)
             except SpcnclError as exc:
                 current = None
-                flash(str(exc), "danger")
+                flash(refusal_text(exc), "danger")
             others = [s for s in catalog().sets_for(round_.jurisdiction_id, round_.year, choice.product_group)
                       if current is None or s.id != current.id]
             choices.append({"choice": choice, "set": current, "others": others})
@@ -92,7 +93,7 @@ class RoundsView(StaffView):
             current = criteria_set_for(db.session(), catalog(), round_, group)
             target = catalog().get(target_id)
         except SpcnclError as exc:
-            flash(str(exc), "danger")
+            flash(refusal_text(exc), "danger")
             return redirect(url_for(".dashboard", round_id=round_id))
         if request.method == "POST" and request.form.get("confirm") == "yes":
             reason = request.form.get("reason", "").strip()
@@ -155,10 +156,5 @@ class RoundsView(StaffView):
 
 
 def _switch(round_: Round, group: str, target_id: str, reason: str) -> Any:
-    choice = rounds.choose_criteria_set(db.session(), actor(), catalog(), round_, group, target_id)
-    # the reason is recorded on the entry the service just wrote
-    from spcncl_core.services import audit as audit_service
-
-    audit_service.record(db.session(), actor().username, "round.criteria_set_switch_reason", "round", round_.id,
-                         after={"product_group": group, "criteria_set": target_id}, reason=reason)
-    return choice
+    # the service writes the reason on its own audit entry
+    return rounds.choose_criteria_set(db.session(), actor(), catalog(), round_, group, target_id, reason=reason)

@@ -76,11 +76,12 @@ def set_phase(session: Session, actor: User, round_: Round, phase: str, reason: 
 
 
 def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_: Round, product_group: str,
-                        criteria_set_id: str) -> RoundCriteriaSet:
+                        criteria_set_id: str, reason: str | None = None) -> RoundCriteriaSet:
     """Switch the set a product group is scored on (admins only); refused once council scoring has started.
 
-    The round's row is locked first, so a switch racing the start of scoring in another session waits for it and
-    is then refused."""
+    `reason` goes into the audit entry; it is required when the group's set changes (another set, or the same id
+    with other content), optional when the set chosen is the one in use. The round's row is locked first, so a
+    switch racing the start of scoring in another session waits for it and is then refused."""
     round_ = checks.lock_round(session, round_)
     require(session, actor, "round.choose_criteria_set", round_)
     if round_.scoring_started:
@@ -103,6 +104,8 @@ def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_:
             raise LockedError(f"{screened} {product_group} dossiers of the {round_.year} round were screened on the "
                               "current set; switching now would leave their checks and preliminary scores on "
                               "another set")
+    reason = checks.reason(reason, f"a written reason for switching the {product_group} criteria set",
+                           required=choice is not None and not unchanged)
     before = {"criteria_set": choice.criteria_set_id, "hash": choice.content_hash} if choice else None
     if choice is None:
         choice = RoundCriteriaSet(round=round_, product_group=product_group)
@@ -110,7 +113,8 @@ def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_:
     choice.criteria_set_id, choice.content_hash, choice.chosen_at = cset.id, cset.content_hash, utcnow()
     checks.flush(session, f"switching the {product_group} criteria set of the {round_.year} round")
     audit.record(session, actor_name(actor), "round.criteria_set_chosen", "round", round_.id, before=before,
-                 after={"product_group": product_group, "criteria_set": cset.id, "hash": cset.content_hash})
+                 after={"product_group": product_group, "criteria_set": cset.id, "hash": cset.content_hash},
+                 reason=reason or None)
     return choice
 
 
