@@ -193,7 +193,8 @@ FIELDS = {
     "member name": "tên thành viên", "name": "tên", "plan reference": "số kế hoạch", "product group": "nhóm sản phẩm",
     "product name": "tên sản phẩm", "product sector": "lĩnh vực sản phẩm", "reason": "lý do",
     "resolution": "cách xử lý", "signed by": "người ký", "state": "trạng thái",
-    "the reason for re-scoring": "lý do chấm lại", "title": "tiêu đề", "user name": "tên đăng nhập",
+    "the reason for re-scoring": "lý do chấm lại", "the reason for taking criteria away": "lý do rút phân công",
+    "the document's title or note": "tiêu đề hoặc ghi chú của tài liệu", "title": "tiêu đề", "user name": "tên đăng nhập",
 }
 
 
@@ -280,6 +281,19 @@ def service(text: str, *, state: Callable[[str], str], group: Callable[[str], st
          lambda m: f"{m[1]} là thành viên không có quyền chấm điểm"),
         (r"dossier (\S+) is (\w+): it is not open for council scoring",
          lambda m: f"hồ sơ {m[1]} đang ở trạng thái {state(m[2])}: không mở để hội đồng chấm"),
+        (r"(\S+) is not assigned (\S+) of (\S+)",
+         lambda m: f"{m[1]} không được phân công tiêu chí {m[2]} của bộ {m[3]}"),
+        (r"(\S+) has already given points for (.+): a scored criterion is not taken away",
+         lambda m: f"{m[1]} đã cho điểm {m[2].replace(' on dossier ', ' ở hồ sơ ')}: tiêu chí đã chấm thì không rút "
+         "khỏi phân công"),
+        (r"name at least one criterion to take away", lambda m: "hãy chọn ít nhất một tiêu chí cần rút"),
+        # documents received (spcncl_core.services.documents)
+        (r"'(.+)' is not a kind of document of the (\S+) checklist; kinds: (.*)",
+         lambda m: f"'{m[1]}' không phải loại tài liệu trong danh mục của {m[2]}; các loại: {m[3]}"),
+        (r"the day the document was received \((\S+)\) is after today(.*)",
+         lambda m: f"ngày nhận tài liệu ({m[1]}) sau ngày hôm nay"),
+        (r"dossier (\S+) has no recorded document (\S+)",
+         lambda m: f"hồ sơ {m[1]} không có tài liệu đã ghi nhận số {m[2]}"),
         (r"(.+) is assigned no criterion of dossier (\S+)",
          lambda m: f"{m[1]} không được phân công chấm tiêu chí nào của hồ sơ {m[2]}"),
         (r"(.+)'s form for dossier (\S+) was submitted and is locked",

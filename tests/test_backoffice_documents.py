@@ -58,9 +58,9 @@ def test_the_secretariat_records_and_strikes_out_a_document(engine: Any, session
 
 
 @pytest.mark.parametrize(("form", "says"), [
-    ({"kind": "passport", "received_on": "2023-03-04"}, "is not a kind of document of the hanoi checklist"),
-    ({"kind": "patent", "received_on": "2023-03-04", "title": "x" * 301}, "at most 300"),
-    ({"kind": "patent", "received_on": "2999-01-01"}, "is after today"),
+    ({"kind": "passport", "received_on": "2023-03-04"}, "không phải loại tài liệu trong danh mục của hanoi"),
+    ({"kind": "patent", "received_on": "2023-03-04", "title": "x" * 301}, "tối đa 300 ký tự"),
+    ({"kind": "patent", "received_on": "2999-01-01"}, "sau ngày hôm nay"),
     ({"kind": "patent", "received_on": "ngày mai"}, "Nhập ngày nhận tài liệu (dd/mm/yyyy)."),
     ({"kind": "patent", "received_on": "1/1/99999999999999999999"}, "Nhập ngày nhận tài liệu (dd/mm/yyyy)."),
 ])
