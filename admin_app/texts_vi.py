@@ -269,6 +269,10 @@ def service(text: str, *, state: Callable[[str], str], group: Callable[[str], st
          r"their checks and preliminary scores on another set",
          lambda m: f"{m[1]} hồ sơ nhóm {group(m[2])} của đợt xét chọn năm {m[3]} đã được thẩm định theo bộ tiêu chí "
          "hiện hành; đổi bộ lúc này thì kết quả thẩm định và điểm sơ bộ của chúng sẽ theo một bộ khác"),
+        (r"(\d+) submitted (\S+) dossiers do not meet (\S+): (.*); return them to draft and complete them first, or "
+         r"keep the current set",
+         lambda m: f"{m[1]} hồ sơ nhóm {group(m[2])} đã nộp chưa đáp ứng bộ {m[3]}: {m[4]}; hãy trả các hồ sơ này về "
+         "bản nháp và bổ sung trước, hoặc giữ bộ tiêu chí hiện hành"),
         # council and scoring (spcncl_core.services.scoring)
         (r"role must be one of (.*), not (.*)", lambda m: f"vai trò phải là một trong: {m[1]}; không phải {m[2]}"),
         (r"the (\d{4}) council has a member (\S+) already", lambda m: f"hội đồng năm {m[1]} đã có thành viên {m[2]}"),

@@ -152,6 +152,38 @@ def test_a_set_switch_needs_a_reason_written_on_the_services_own_audit_entry(ses
     session.commit()
 
 
+def test_a_set_switch_is_refused_while_submitted_dossiers_do_not_meet_the_new_set(session: Any, catalog: Catalog
+                                                                                  ) -> None:
+    """Switching during registration checked nothing: submitted dossiers could lack what the new set requires."""
+    from spcncl_core import hookimpl, load_catalog
+    from spcncl_core.plugins import get_plugin_manager
+
+    class Stricter:
+        @hookimpl
+        def register_criteria_sets(self, registry: Any) -> None:
+            registry.add_document({"id": "hanoi-2023-standard-strict", "extends": "hanoi-2023-standard",
+                                   "provenance": "draft", "title": {"vi": "Bộ tiêu chí 2023 (thêm số liệu)"},
+                                   "inputs": [{"id": "export_markets", "type": "integer", "required": True,
+                                               "label": {"vi": "Số thị trường xuất khẩu"}}]}, "test:strict")
+
+    pm = get_plugin_manager()
+    pm.register(Stricter(), name="test-strict")
+    strict = load_catalog(pm)
+    built = small_round(session, catalog, stop_after="registered")
+    admin = user(session, "admin")
+    submitted = sorted(d.number for d in built.dossiers if d.state == "submitted" and d.product_group == "standard")
+    assert submitted
+    count = session.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(RecordError, match=rf"{len(submitted)} submitted standard dossiers do not meet "
+                                          rf"hanoi-2023-standard-strict: {submitted[0]} \(inputs.export_markets: "
+                                          r"required input is missing\).*return them to draft"):
+        rounds.choose_criteria_set(session, admin, strict, built.round, "standard", "hanoi-2023-standard-strict",
+                                   reason="Thêm chỉ tiêu")
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == count
+    assert {c.criteria_set_id for c in built.round.criteria_sets} == {"hanoi-2023-standard", "hanoi-2023-high-tech"}
+    session.rollback()
+
+
 def test_conflicted_member_cannot_score(session: Any, catalog: Catalog) -> None:
     built = small_round(session, catalog, stop_after="scoring")
     member = scoring.get_member(session, built.round, "M01")

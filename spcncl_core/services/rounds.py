@@ -11,7 +11,9 @@ from spcncl_core.catalog import Catalog
 from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Dossier, Jurisdiction, Round, RoundCriteriaSet, User
-from spcncl_core.errors import DuplicateError, LockedError, NotFoundError, PhaseError, RecordError
+from spcncl_core.dossier import Dossier as EngineDossier
+from spcncl_core.engine.evaluate import evaluate
+from spcncl_core.errors import DossierError, DuplicateError, LockedError, NotFoundError, PhaseError, RecordError
 from spcncl_core.services import audit, checks
 from spcncl_core.services.policy import PHASES, actor_name, require
 
@@ -104,6 +106,8 @@ def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_:
             raise LockedError(f"{screened} {product_group} dossiers of the {round_.year} round were screened on the "
                               "current set; switching now would leave their checks and preliminary scores on "
                               "another set")
+    if not unchanged:
+        _check_submitted(session, catalog, round_, product_group, cset)
     reason = checks.reason(reason, f"a written reason for switching the {product_group} criteria set",
                            required=choice is not None and not unchanged)
     before = {"criteria_set": choice.criteria_set_id, "hash": choice.content_hash} if choice else None
@@ -116,6 +120,27 @@ def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_:
                  after={"product_group": product_group, "criteria_set": cset.id, "hash": cset.content_hash},
                  reason=reason or None)
     return choice
+
+
+def _check_submitted(session: Session, catalog: Catalog, round_: Round, product_group: str,
+                     cset: CriteriaSet) -> None:
+    """Submitted dossiers of the group were checked against the set in use: the new set must accept their figures
+    too, or the switch is refused naming them (return them to draft and complete them first)."""
+    known = catalog.known_inputs(round_.jurisdiction_id)
+    refused: list[str] = []
+    for number, inputs, assessed in session.execute(
+            select(Dossier.number, Dossier.inputs, Dossier.self_assessment).where(
+                Dossier.round_id == round_.id, Dossier.product_group == product_group,
+                Dossier.state == "submitted").order_by(Dossier.number)):
+        try:
+            evaluate(cset, EngineDossier(round_.jurisdiction_id, round_.year, inputs or {}, assessed or {}, number),
+                     known_inputs=known)
+        except DossierError as exc:
+            refused.append(f"{number} ({exc.problems[0]})")
+    if refused:
+        raise RecordError(f"{len(refused)} submitted {product_group} dossiers do not meet {cset.id}: "
+                          f"{'; '.join(refused[:3])}{' …' if len(refused) > 3 else ''}; return them to draft and "
+                          "complete them first, or keep the current set")
 
 
 def criteria_set_for(session: Session, catalog: Catalog, round_: Round, product_group: str) -> CriteriaSet:
