@@ -194,7 +194,8 @@ FIELDS = {
     "product name": "tên sản phẩm", "product sector": "lĩnh vực sản phẩm", "reason": "lý do",
     "resolution": "cách xử lý", "signed by": "người ký", "state": "trạng thái",
     "the reason for re-scoring": "lý do chấm lại", "the reason for taking criteria away": "lý do rút phân công",
-    "the document's title or note": "tiêu đề hoặc ghi chú của tài liệu", "title": "tiêu đề", "user name": "tên đăng nhập",
+    "the document's title or note": "tiêu đề hoặc ghi chú của tài liệu", "title": "tiêu đề",
+    "user name": "tên đăng nhập",
 }
 
 
