@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Column, MetaData, Table, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from spcncl_core.db.base import ExactDecimal
 
 
 @contextmanager
@@ -40,21 +43,47 @@ def _driver_errors(dialect: Any, statement: str) -> Iterator[None]:
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
 
 
-def _processors(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable[[Any], Any] | None]:
-    processors = []
+def _processors(table: Table, columns: Sequence[str], dialect: Any,
+                json_text: Collection[str] = ()) -> list[Callable[[Any], Any] | None]:
+    processors: list[Callable[[Any], Any] | None] = []
     for name in columns:
         type_ = table.c[name].type
-        if dialect.name == "postgresql" and isinstance(type_, JSON):
+        if name in json_text:
+            processors.append(None)  # given as JSON text already (json.dumps' own form), stored as it is
+        elif dialect.name == "postgresql" and isinstance(type_, JSON):
             processors.append(json.dumps)  # COPY reads JSON as text; the driver's JSON adapter is not used there
+        elif isinstance(type_, ExactDecimal):
+            process = type_.bind_processor(dialect)
+            processors.append(None if process is None else _decimal_memo(process))
         else:
             processors.append(type_.bind_processor(dialect))
     return processors
 
 
+def _decimal_memo(process: Callable[[Any], Any], limit: int = 4096) -> Callable[[Any], Any]:
+    """`process` (an exact decimal's check and conversion) run once per distinct Decimal text: a round's scores
+    take a few dozen values. Keyed by text, not value: -0 and 0, equal as Decimals, are stored differently."""
+    seen: dict[str, Any] = {}
+
+    def run(value: Any) -> Any:
+        if type(value) is not Decimal:
+            return process(value)
+        key = str(value)
+        out = seen.get(key)
+        if out is None:
+            out = process(value)  # a refused value raises here, every time
+            if len(seen) < limit:
+                seen[key] = out
+        return out
+
+    return run
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
-                constants: Mapping[str, Any] | None = None) -> int:
+                constants: Mapping[str, Any] | None = None, json_text: Collection[str] = ()) -> int:
     """Insert `rows` (dicts keyed by column name, all with the same keys) into `table`, each with the values of
-    `constants` too (the same for every row, converted once); returns how many."""
+    `constants` too (the same for every row, converted once); returns how many. The JSON columns named in
+    `json_text` are given as the text `json.dumps` makes of their value (what the column would store)."""
     if not rows:
         return 0
     connection = session.connection()
@@ -64,7 +93,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     fixed_values = [v if process is None or v is None else process(v)
                     for process, v in zip(_processors(table, fixed_columns, dialect), fixed.values())]
     columns = list(rows[0])
-    processors = _processors(table, columns, dialect)
+    processors = _processors(table, columns, dialect, json_text)
     converted = [(i, process) for i, process in enumerate(processors) if process is not None]
 
     def values() -> Iterator[list[Any]]:

@@ -45,6 +45,9 @@ from spcncl_core.services.rounds import criteria_set_for, set_phase
 from spcncl_core.services.screening import criteria_set_of
 
 SCORABLE = ("preliminarily_scored", "council_scored")
+# points given as these are checked once per distinct value and criterion in an import (a Decimal by its text:
+# 7.5 and 7.50 are kept apart, as check_points keeps them)
+_PLAIN_NUMBERS = frozenset((int, float, str, Decimal))
 
 
 def add_member(session: Session, actor: User, round_: Round, code: str, name: str, agency: str | None = None,
@@ -447,6 +450,7 @@ def _import_scores(session: Session, actor: User, catalog: Catalog, round_: Roun
     form_set: dict[tuple[int, int], str] = {}
     seen: dict[tuple[int, int, str], int] = {}
     refused: set[tuple[int, int]] = set()
+    checked: dict[tuple[str, str, type, Any], Decimal] = {}
     problems = []
     for n, row in enumerate(rows, start=1):
         where = f"row {n}"
@@ -482,8 +486,15 @@ def _import_scores(session: Session, actor: User, catalog: Catalog, round_: Roun
                                            f"{number} once"))
             continue
         try:
-            forms.setdefault((member.id, dossier.id), {})[criterion_id] = check_points(
-                value, maxima[(cset.id, criterion_id)], cset.score_step)
+            kind = type(value)
+            if kind in _PLAIN_NUMBERS:  # the same points for the same criterion are checked once
+                known = (cset.id, criterion_id, kind, str(value) if kind is Decimal else value)
+                points = checked.get(known)
+                if points is None:
+                    points = checked[known] = check_points(value, maxima[(cset.id, criterion_id)], cset.score_step)
+            else:
+                points = check_points(value, maxima[(cset.id, criterion_id)], cset.score_step)
+            forms.setdefault((member.id, dossier.id), {})[criterion_id] = points
             form_set[(member.id, dossier.id)] = cset.id
         except (ValueError, TypeError, ArithmeticError) as exc:
             problems.append(Problem(where, str(exc)))
