@@ -54,10 +54,12 @@ def _processors(table: Table, columns: Sequence[str], dialect: Any,
         elif dialect.name == "postgresql" and isinstance(type_, JSON):
             processors.append(json.dumps)  # COPY reads JSON as text; the driver's JSON adapter is not used there
         elif isinstance(type_, ExactDecimal):
-            process = type_.bind_processor(dialect)
+            process = type_.dialect_impl(dialect).bind_processor(dialect)
             processors.append(None if process is None else _decimal_memo(process))
         else:
-            processors.append(type_.bind_processor(dialect))
+            # the type as the dialect stores it, as the ORM converts (an exact decimal's generic NUMERIC would make
+            # it a float on SQLite, which stores its text)
+            processors.append(type_.dialect_impl(dialect).bind_processor(dialect))
     return processors
 
 
