@@ -74,12 +74,13 @@ def _criteria_text(evaluation: Evaluation, prefixes: dict[tuple[Any, Any], str])
         if prefix is None:
             prefix = prefixes[key] = f'{{"id": {_js(key[0])}, "group": {_js(key[1])}, "points": '
         council, assessed, scorers = data[i + _COUNCIL], data[i + _ASSESSED], data[i + _SCORERS]
+        explanation = data[i + _EXPLANATION]
         council_text = "null" if council is None else '"' + str(council) + '"'
         assessed_text = "null" if assessed is None else '"' + str(assessed) + '"'
         parts.append(f'{prefix}"{data[i + _POINTS]!s}", "max_points": "{data[i + _MAX]!s}", "preliminary": '
                      f'"{data[i + _PRELIMINARY]!s}", "council": {council_text}, "self_assessed": {assessed_text}, '
                      f'"scorers": {scorers if type(scorers) is int else _js(scorers)}, "explanation": '
-                     f'{_js(data[i + _EXPLANATION])}}}')
+                     f'{encode_basestring_ascii(explanation) if type(explanation) is str else _js(explanation)}}}')
     return "[" + ", ".join(parts) + "]"
 
 
