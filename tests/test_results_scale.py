@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from spcncl_core import Catalog, Dossier, evaluate
 from spcncl_core.db.bulk import insert_rows
-from spcncl_core.db.models import AuditEntry, Dossier as StoredDossier, Result, ScoringEntry, ScoringForm
+from spcncl_core.db.models import AuditEntry, Result, ScoringEntry, ScoringForm
+from spcncl_core.db.models import Dossier as StoredDossier
 from spcncl_core.demo import synthetic_inputs
 from spcncl_core.services import audit, results, scoring
 

@@ -156,8 +156,9 @@ def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Map
         # the sequence's name looked up once: inside nextval() it would be looked up again for every key
         sequence = connection.execute(text("SELECT pg_get_serial_sequence(:table, :column)"),
                                       {"table": table.name, "column": key.name}).scalar_one()
-        ids = list(connection.execute(text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)"),
-                                      {"sequence": sequence, "count": len(rows)}).scalars())
+        ids = list(connection.execute(
+            text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)"),
+            {"sequence": sequence, "count": len(rows)}).scalars())
         insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)], constants)
         return ids
     insert_rows(session, table, rows, constants)

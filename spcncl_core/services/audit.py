@@ -234,15 +234,22 @@ def record(session: Session, actor: str, action: str, entity: str, entity_id: ob
 def record_many(session: Session, actor: str, action: str, changes: Iterable[Change | tuple[Any, ...]],
                 reason: str | None = None) -> int:
     """Append one entry per changed record in one statement (bulk operations); returns how many."""
+    audit_key()
+    # the texts first: a value the log cannot hold is refused before anything is written
+    return record_texts(session, actor, action, [(entity, str(entity_id), canonical(before), canonical(after))
+                                                 for entity, entity_id, before, after in changes], reason)
+
+
+def record_texts(session: Session, actor: str, action: str,
+                 texts: Sequence[tuple[str, str, str | None, str | None]], reason: str | None = None) -> int:
+    """`record_many` for changes whose before and after are given as their `canonical` texts already (entity,
+    entity id, before text, after text): a bulk service can make them while the database is busy with its rows."""
     key = audit_key()
+    if not texts:
+        return 0
     seq, prev = _head(session)
     at = clock.now()
     when = at.isoformat(timespec="microseconds")
-    # the texts first: a value the log cannot hold is refused before anything is written
-    texts = [(entity, str(entity_id), canonical(before), canonical(after))
-             for entity, entity_id, before, after in changes]
-    if not texts:
-        return 0
     session.flush()  # entries added one by one go first
     # entry_hash's payload, its parts that are the same for every entry written once: hundreds of thousands of
     # entries in a national round's score import
@@ -259,7 +266,7 @@ def record_many(session: Session, actor: str, action: str, changes: Iterable[Cha
             seq += 1
             hashing = mac.copy()
             hashing.update(f"{start}{seq}{common}{value(entity)},{value(entity_id)},{value(before_text)},"
-                           f"{value(after_text)}{why}{value(prev)}]".encode("utf-8"))
+                           f"{value(after_text)}{why}{value(prev)}]".encode())
             digest = hashing.hexdigest()
             yield [seq, entity, entity_id, before_text, after_text, prev, digest]
             prev = digest

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
-from spcncl_core.db.bulk import insert_rows, insert_rows_returning_ids, paused_gc
+from spcncl_core.db.bulk import insert_rows_returning_ids, insert_stream, paused_gc
 from spcncl_core.db.models import (
     Assignment,
     Conflict,
@@ -540,19 +540,26 @@ def _import_scores(session: Session, actor: User, catalog: Catalog, round_: Roun
     if not forms:
         return 0
     now = utcnow()
+    name = actor_name(actor)
+    audit.audit_key()  # no key, no import: said before anything is written
+    logged: list[tuple[str, str, str | None, str | None]] = []
+
+    def entries() -> Iterator[list[Any]]:
+        # each form's audit entry is made while the database takes the entries before it (on PostgreSQL, COPY
+        # checks each entry's form on the other core meanwhile)
+        for form_id, ((member_id, dossier_id), points) in zip(form_ids, forms.items()):
+            member = members_by_id[member_id]
+            logged.append(("dossier", dossiers_by_id[dossier_id].number, None, audit.canonical({
+                "member": member.code, "points": {c: format(p, "f") for c, p in points.items()},
+                "submitted": True, "entered_by": name, "on_behalf_of": member.username or member.code})))
+            for criterion_id, value in points.items():
+                yield [form_id, criterion_id, value]
+
     # bulk writes: a round's forms arrive by the thousand from the Excel workbooks
     with checks.translated("importing scoring forms"):
         form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
             {"member_id": m, "dossier_id": d} for m, d in forms], natural_key=("member_id", "dossier_id"),
             constants={"submitted_at": now, "version": 1})
-        insert_rows(session, ScoringEntry.__table__, [
-            {"form_id": form_id, "criterion_id": c, "points": p}
-            for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()])
-    name = actor_name(actor)
-    audit.record_many(session, name, "form.submitted",
-                      (("dossier", dossiers_by_id[d].number, None,
-                        {"member": members_by_id[m].code, "points": {c: format(p, "f") for c, p in points.items()},
-                         "submitted": True, "entered_by": name,
-                         "on_behalf_of": members_by_id[m].username or members_by_id[m].code})
-                       for (m, d), points in forms.items()))
+        insert_stream(session, ScoringEntry.__table__, ("form_id", "criterion_id", "points"), entries())
+    audit.record_texts(session, name, "form.submitted", logged)
     return len(form_ids)
