@@ -164,15 +164,16 @@ def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Ro
     listed: list[tuple[int, str, str | None]] = []  # id, number, product group
     to_move: list[StateRow] = []
     now = clock.now()
-    last_id = 0
-    while True:
+    # the ids first, then each batch by its ids: a batch "after the last id, the first 1,000" read the whole round
+    # again on PostgreSQL (through the round and state index, sorted) for every batch
+    wanted = session.scalars(select(Dossier.id).where(Dossier.round_id == round_.id,
+                                                      Dossier.state.in_((*SCORED, "ineligible")))
+                             .order_by(Dossier.id)).all()
+    for start in range(0, len(wanted), CHUNK):
         batch = session.execute(
             select(Dossier.id, Dossier.number, Dossier.state, Dossier.product_group, Dossier.inputs,
                    Dossier.self_assessment, Dossier.submitted_at)
-            .where(Dossier.round_id == round_.id, Dossier.state.in_((*SCORED, "ineligible")), Dossier.id > last_id)
-            .order_by(Dossier.id).limit(CHUNK)).all()
-        if not batch:
-            break
+            .where(Dossier.id.in_(wanted[start:start + CHUNK])).order_by(Dossier.id)).all()
         last_id = batch[-1][0]
         scores = _submitted_scores(session, batch[0][0], last_id, members)
         rows = []
