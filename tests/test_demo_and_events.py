@@ -51,6 +51,50 @@ def test_results_published_fires_after_the_commit_and_never_after_a_rollback(ses
     assert portal.posted == [(2023, 1)]  # once
 
 
+def test_results_published_queued_in_a_rolled_back_savepoint_never_fires(session: Any, pm: Any,
+                                                                        register: Any) -> None:
+    """A publication made inside a savepoint that was rolled back still announced itself at the outer commit (and
+    one in a savepoint kept announced itself when the savepoint was released, before the commit)."""
+    portal = register(Portal(), "portal")
+    calls: list[str] = []
+
+    class Counter:
+        @hookimpl
+        def results_published(self, catalog: Any, round: Any, publication: Any) -> None:  # noqa: A002
+            calls.append("results_published")  # reads nothing: a taken-back publication would be read here
+
+    register(Counter(), "counter")
+    catalog = load_catalog(pm)
+    built = small_round(session, catalog, stop_after="results")
+    secretariat = user(session, "secretariat")
+    savepoint = session.begin_nested()
+    publication.publish(session, secretariat, catalog, built.round, now=datetime(2023, 11, 14, 9))
+    savepoint.rollback()
+    session.commit()
+    assert calls == [] and portal.posted == []  # the publication was taken back with its savepoint
+    round_ = session.get(Round, built.round.id)
+    assert round_.phase == "results"
+    with session.begin_nested():  # a savepoint that is kept: announced at the outer commit
+        publication.publish(session, user(session, "secretariat"), catalog, round_, now=datetime(2023, 11, 14, 9))
+    assert portal.posted == []
+    session.commit()
+    assert portal.posted == [(2023, 1)] and calls == ["results_published"]
+
+
+def test_a_publication_kept_by_its_savepoint_is_forgotten_when_the_transaction_rolls_back(
+        session: Any, pm: Any, register: Any) -> None:
+    portal = register(Portal(), "portal")
+    catalog = load_catalog(pm)
+    built = small_round(session, catalog, stop_after="results")
+    session.commit()
+    with session.begin_nested():
+        publication.publish(session, user(session, "secretariat"), catalog, built.round,
+                            now=datetime(2023, 11, 14, 9))
+    session.rollback()
+    session.commit()
+    assert portal.posted == []
+
+
 def test_a_failing_listener_does_not_make_the_commit_fail(session: Any, pm: Any, register: Any,
                                                           caplog: pytest.LogCaptureFixture) -> None:
     class Broken:

@@ -224,8 +224,9 @@ WALKED = {
     "scoring.reopen_scoring", "publication.close_comments", "recognition.decide", "recognition.expire",
     "recognition.revoke", "documents.record_document", "documents.unrecord_document",
 }
-STEPS_OF_SERVICES = {"dossiers.apply_move", "dossiers.apply_many", "rounds.set_phase",  # called after a check
-                     "registration.authorize"}  # the check itself, walked with register_many below
+# steps called after a check; registration.authorize: the check itself, walked with register_many below
+STEPS_OF_SERVICES = {"dossiers.apply_move", "dossiers.apply_many", "dossiers.apply_many_rows", "rounds.set_phase",
+                     "registration.authorize"}
 # bulk services asking the policy for walked actions: register_many is walked by the test below, screen_round's
 # refusals are tested beside it (test_bulk_services.py)
 BULK_OF_WALKED = {"screening.screen_round", "registration.register_many"}

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Column, MetaData, Table, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from spcncl_core.db.base import ExactDecimal
 
 
 @contextmanager
@@ -40,39 +44,83 @@ def _driver_errors(dialect: Any, statement: str) -> Iterator[None]:
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
 
 
-def _processors(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable[[Any], Any] | None]:
-    processors = []
+def _processors(table: Table, columns: Sequence[str], dialect: Any,
+                json_text: Collection[str] = ()) -> list[Callable[[Any], Any] | None]:
+    processors: list[Callable[[Any], Any] | None] = []
     for name in columns:
         type_ = table.c[name].type
-        if dialect.name == "postgresql" and isinstance(type_, JSON):
+        if name in json_text:
+            processors.append(None)  # given as JSON text already (json.dumps' own form), stored as it is
+        elif dialect.name == "postgresql" and isinstance(type_, JSON):
             processors.append(json.dumps)  # COPY reads JSON as text; the driver's JSON adapter is not used there
+        elif isinstance(type_, ExactDecimal):
+            process = type_.dialect_impl(dialect).bind_processor(dialect)
+            processors.append(None if process is None else _decimal_memo(process))
         else:
-            processors.append(type_.bind_processor(dialect))
+            # the type as the dialect stores it, as the ORM converts (an exact decimal's generic NUMERIC would make
+            # it a float on SQLite, which stores its text)
+            processors.append(type_.dialect_impl(dialect).bind_processor(dialect))
     return processors
 
 
+def _sqlite_adapted(value: Any) -> Any:
+    adapt = sqlite3.adapters.get((type(value), sqlite3.PrepareProtocol))
+    return value if adapt is None else adapt(value)
+
+
+def _decimal_memo(process: Callable[[Any], Any], limit: int = 4096) -> Callable[[Any], Any]:
+    """`process` (an exact decimal's check and conversion) run once per distinct Decimal text: a round's scores
+    take a few dozen values. Keyed by text, not value: -0 and 0, equal as Decimals, are stored differently."""
+    seen: dict[str, Any] = {}
+
+    def run(value: Any) -> Any:
+        if type(value) is not Decimal:
+            return process(value)
+        key = str(value)
+        out = seen.get(key)
+        if out is None:
+            out = process(value)  # a refused value raises here, every time
+            if len(seen) < limit:
+                seen[key] = out
+        return out
+
+    return run
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
-                constants: Mapping[str, Any] | None = None) -> int:
+                constants: Mapping[str, Any] | None = None, json_text: Collection[str] = ()) -> int:
     """Insert `rows` (dicts keyed by column name, all with the same keys) into `table`, each with the values of
-    `constants` too (the same for every row, converted once); returns how many."""
+    `constants` too (the same for every row, converted once); returns how many. The JSON columns named in
+    `json_text` are given as the text `json.dumps` makes of their value (what the column would store)."""
     if not rows:
         return 0
+    columns = list(rows[0])
+    return insert_stream(session, table, columns, ([row[c] for c in columns] for row in rows), constants, json_text)
+
+
+def insert_stream(session: Session, table: Table, columns: Sequence[str], rows: Iterable[list[Any]],
+                  constants: Mapping[str, Any] | None = None, json_text: Collection[str] = ()) -> int:
+    """`insert_rows` for rows given as lists of values in the order of `columns`, and made while they are written:
+    on PostgreSQL the database takes each row as the caller makes the next. Returns how many."""
     connection = session.connection()
     dialect = connection.dialect
     fixed = dict(constants or {})
     fixed_columns = list(fixed)
     fixed_values = [v if process is None or v is None else process(v)
                     for process, v in zip(_processors(table, fixed_columns, dialect), fixed.values())]
-    columns = list(rows[0])
-    processors = _processors(table, columns, dialect)
+    if dialect.name == "sqlite":  # adapted once here as the driver would adapt it on every row (a time: its text)
+        fixed_values = [_sqlite_adapted(v) for v in fixed_values]
+    processors = _processors(table, columns, dialect, json_text)
     converted = [(i, process) for i, process in enumerate(processors) if process is not None]
+    count = 0
 
     def values() -> Iterator[list[Any]]:
-        for row in rows:
-            out = [row[c] for c in columns]
+        nonlocal count
+        for out in rows:
             for i, process in converted:
                 if out[i] is not None:
                     out[i] = process(out[i])
+            count += 1
             yield out + fixed_values
 
     quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in [*columns, *fixed_columns])
@@ -89,7 +137,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         with _driver_errors(dialect, statement):
             cursor.executemany(statement, values())
         cursor.close()
-    return len(rows)
+    return count
 
 
 def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
@@ -105,9 +153,12 @@ def insert_rows_returning_ids(session: Session, table: Table, rows: Sequence[Map
     connection = session.connection()
     key = list(table.primary_key.columns)[0]
     if connection.dialect.name == "postgresql":
+        # the sequence's name looked up once: inside nextval() it would be looked up again for every key
+        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:table, :column)"),
+                                      {"table": table.name, "column": key.name}).scalar_one()
         ids = list(connection.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:table, :column)) FROM generate_series(1, :count)"),
-            {"table": table.name, "column": key.name, "count": len(rows)}).scalars())
+            text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)"),
+            {"sequence": sequence, "count": len(rows)}).scalars())
         insert_rows(session, table, [{key.name: id_, **row} for id_, row in zip(ids, rows)], constants)
         return ids
     insert_rows(session, table, rows, constants)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
@@ -111,6 +112,37 @@ def apply_many(session: Session, actor: User | None, dossiers: list[Dossier], to
             set_committed_value(dossier, "version", dossier.version + 1)
     audit.record_many(session, actor_name(actor), "dossier.state",
                       (("dossier", d.number, {"state": before[d.id]}, {"state": to_state}) for d in dossiers),
+                      reason=checks.cut(reason))
+
+
+class StateRow(NamedTuple):
+    """A dossier as `apply_many_rows` moves it: id, number and current state, read by the calling service."""
+
+    id: int
+    number: str
+    state: str
+
+
+def apply_many_rows(session: Session, actor: User | None, rows: Sequence[StateRow], to_state: str,
+                    reason: str | None = None) -> None:
+    """`apply_many` for dossiers the calling service has read as plain rows (a round's thousands of results): the
+    same checks, statements and audit entries, without loading each dossier as an object. Dossier objects the
+    session holds of them are expired, so that they read the new state and version."""
+    for row in rows:
+        check_transition(row, to_state)  # type: ignore[arg-type]  # reads .number and .state only
+    if not rows:
+        return
+    checks.flush(session, "saving pending changes")  # the statement below bypasses the unit of work
+    ids = [row.id for row in rows]
+    for chunk in range(0, len(ids), 500):
+        session.execute(sql_update(Dossier).where(Dossier.id.in_(ids[chunk:chunk + 500]))
+                        .values(state=to_state, version=Dossier.version + 1)
+                        .execution_options(synchronize_session=False))
+    moved = set(ids)
+    for held in [o for o in session.identity_map.values() if isinstance(o, Dossier) and o.id in moved]:
+        session.expire(held)
+    audit.record_many(session, actor_name(actor), "dossier.state",
+                      (("dossier", row.number, {"state": row.state}, {"state": to_state}) for row in rows),
                       reason=checks.cut(reason))
 
 

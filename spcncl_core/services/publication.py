@@ -85,19 +85,23 @@ _PENDING = "spcncl_after_commit"
 
 
 def after_commit(session: Session, callback: Any) -> None:
-    """Run `callback` once the session's current transaction commits; forget it if it rolls back.
+    """Run `callback` once the session's whole transaction commits; forget it if it rolls back, or if the savepoint
+    it was queued in rolls back (releasing a savepoint is no commit: the callback waits for the outer one).
 
     A callback that raises is logged, never raised from `commit()` (the data is committed by then)."""
     if _PENDING not in session.info:
         session.info[_PENDING] = []
         event.listen(session, "after_commit", _run_pending)
         event.listen(session, "after_soft_rollback", _drop_pending)
-    session.info[_PENDING].append(callback)
+    queued_in = session.get_nested_transaction() or session.get_transaction()
+    session.info[_PENDING].append((queued_in, callback))
 
 
 def _run_pending(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released, not the transaction committed
     pending, session.info[_PENDING] = session.info.get(_PENDING, []), []
-    for callback in pending:
+    for _queued_in, callback in pending:
         try:
             callback()
         except Exception:  # noqa: BLE001 - the commit happened; a failing listener must not look like a failure
@@ -105,8 +109,16 @@ def _run_pending(session: Session) -> None:
 
 
 def _drop_pending(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        session.info[_PENDING] = []
+    # forget what was queued in the transaction rolled back or in a savepoint inside it
+    def inside(transaction: Any) -> bool:
+        while transaction is not None:
+            if transaction is previous_transaction:
+                return True
+            transaction = transaction.parent
+        return False
+
+    session.info[_PENDING] = [(queued_in, callback) for queued_in, callback in session.info.get(_PENDING, [])
+                              if not inside(queued_in)]
 
 
 def publication_of(session: Session, round_: Round) -> Publication:

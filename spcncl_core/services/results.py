@@ -3,12 +3,16 @@ triangulation of self-assessed, preliminary and council points."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, text
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from spcncl_core import clock
 from spcncl_core.catalog import Catalog
@@ -26,11 +30,11 @@ from spcncl_core.db.models import (
     User,
 )
 from spcncl_core.dossier import Dossier as EngineDossier
-from spcncl_core.engine.evaluate import Evaluation, evaluate
+from spcncl_core.engine.evaluate import CriterionResult, Evaluation, evaluate
 from spcncl_core.engine.ranking import rank
 from spcncl_core.numbers import round_half_up
 from spcncl_core.services import audit, checks
-from spcncl_core.services.dossiers import apply_many
+from spcncl_core.services.dossiers import StateRow, apply_many_rows
 from spcncl_core.services.policy import actor_name, require
 from spcncl_core.services.rounds import criteria_set_for
 from spcncl_core.services.scoring import member_scores
@@ -42,11 +46,47 @@ if TYPE_CHECKING:
 SCORED = ("preliminarily_scored", "council_scored", "published")  # published: re-ranked after a re-scoring
 
 
+_WIDTH = len(CriterionResult._fields)
+_FIELD = {name: i for i, name in enumerate(CriterionResult._fields)}
+_ID, _GROUP, _POINTS, _MAX, _EXPLANATION, _PRELIMINARY, _ASSESSED, _COUNCIL, _SCORERS = (
+    _FIELD[name] for name in ("id", "group", "points", "max_points", "explanation", "preliminary", "self_assessed",
+                              "council", "scorers"))
+
+
 def _criteria_json(evaluation: Evaluation) -> list[dict[str, object]]:
+    """A result's `criteria`: each criterion's points, preliminary, council and self-assessed points (as text), its
+    scorers and explanation."""
     return [{"id": c.id, "group": c.group, "points": str(c.points), "max_points": str(c.max_points),
              "preliminary": str(c.preliminary), "council": None if c.council is None else str(c.council),
              "self_assessed": None if c.self_assessed is None else str(c.self_assessed), "scorers": c.scorers,
              "explanation": c.explanation} for c in evaluation.criteria]
+
+
+def _criteria_text(evaluation: Evaluation, prefixes: dict[tuple[Any, Any], str]) -> str:
+    """`json.dumps(_criteria_json(evaluation))`, character for character, written straight from the evaluation's
+    flat criterion data: a national round's results hold 300,000 criteria (tests/test_results_scale.py checks the
+    two agree). `prefixes` caches each criterion's constant start."""
+    data = evaluation.criterion_data
+    parts = []
+    for i in range(0, len(data), _WIDTH):
+        key = (data[i + _ID], data[i + _GROUP])
+        prefix = prefixes.get(key)
+        if prefix is None:
+            prefix = prefixes[key] = f'{{"id": {_js(key[0])}, "group": {_js(key[1])}, "points": '
+        council, assessed, scorers = data[i + _COUNCIL], data[i + _ASSESSED], data[i + _SCORERS]
+        explanation = data[i + _EXPLANATION]
+        council_text = "null" if council is None else '"' + str(council) + '"'
+        assessed_text = "null" if assessed is None else '"' + str(assessed) + '"'
+        parts.append(f'{prefix}"{data[i + _POINTS]!s}", "max_points": "{data[i + _MAX]!s}", "preliminary": '
+                     f'"{data[i + _PRELIMINARY]!s}", "council": {council_text}, "self_assessed": {assessed_text}, '
+                     f'"scorers": {scorers if type(scorers) is int else _js(scorers)}, "explanation": '
+                     f'{encode_basestring_ascii(explanation) if type(explanation) is str else _js(explanation)}}}')
+    return "[" + ", ".join(parts) + "]"
+
+
+def _js(value: Any) -> str:
+    # json.dumps of one value: the C encoder for text, as json.dumps uses it (ASCII escapes)
+    return encode_basestring_ascii(value) if type(value) is str else json.dumps(value)
 
 
 CHUNK = 1000  # dossiers evaluated per batch: a round's scores are never all in memory at once
@@ -84,8 +124,23 @@ def compute_results(session: Session, actor: User, catalog: Catalog, round_: Rou
     """
     round_ = checks.lock_round(session, round_)
     require(session, actor, "results.compute", round_)
-    with paused_gc():
+    with paused_gc(), _without_jit(session):
         return _compute_results(session, actor, catalog, round_)
+
+
+@contextmanager
+def _without_jit(session: Session) -> Iterator[None]:
+    """PostgreSQL: no JIT compilation for the statements in between (restored afterwards, as the transaction had
+    it). Right after a bulk import the planner's row estimates are far too high and it spends longer compiling each
+    batch's statements than running them."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    previous = connection.execute(text("SELECT current_setting('jit')")).scalar_one()
+    connection.execute(text("SELECT set_config('jit', 'off', true)"))
+    yield
+    connection.execute(text("SELECT set_config('jit', :previous, true)"), {"previous": previous})
 
 
 def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Round) -> ComputedResults:
@@ -104,19 +159,21 @@ def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Ro
     members: dict[int, str] = {member_id: code for member_id, code in session.execute(
         select(CouncilMember.id, CouncilMember.code).where(CouncilMember.round_id == round_.id))}
     sets: dict[str, CriteriaSet] = {}
+    prefixes: dict[tuple[Any, Any], str] = {}
     ranked: dict[int, _Ranked] = {}
     listed: list[tuple[int, str, str | None]] = []  # id, number, product group
-    to_move: list[int] = []
+    to_move: list[StateRow] = []
     now = clock.now()
-    last_id = 0
-    while True:
+    # the ids first, then each batch by its ids: a batch "after the last id, the first 1,000" read the whole round
+    # again on PostgreSQL (through the round and state index, sorted) for every batch
+    wanted = session.scalars(select(Dossier.id).where(Dossier.round_id == round_.id,
+                                                      Dossier.state.in_((*SCORED, "ineligible")))
+                             .order_by(Dossier.id)).all()
+    for start in range(0, len(wanted), CHUNK):
         batch = session.execute(
             select(Dossier.id, Dossier.number, Dossier.state, Dossier.product_group, Dossier.inputs,
                    Dossier.self_assessment, Dossier.submitted_at)
-            .where(Dossier.round_id == round_.id, Dossier.state.in_((*SCORED, "ineligible")), Dossier.id > last_id)
-            .order_by(Dossier.id).limit(CHUNK)).all()
-        if not batch:
-            break
+            .where(Dossier.id.in_(wanted[start:start + CHUNK])).order_by(Dossier.id)).all()
         last_id = batch[-1][0]
         scores = _submitted_scores(session, batch[0][0], last_id, members)
         rows = []
@@ -128,7 +185,7 @@ def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Ro
             if state == "ineligible":
                 rows.append({"dossier_id": dossier_id, "criteria_set_id": cset.id, "content_hash": cset.content_hash,
                              "eligible": False, "total": None, "passed": False, "result_class": None,
-                             "position": None, "top": False, "tie_break": None, "subtotals": {}, "criteria": [],
+                             "position": None, "top": False, "tie_break": None, "subtotals": {}, "criteria": "[]",
                              "computed_at": now})
                 continue
             if dossier_id in overridden:  # the secretariat's overrides decide eligibility: the full path
@@ -140,14 +197,14 @@ def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Ro
                                       scores.get(dossier_id), known_inputs=known)
             ranked[dossier_id] = _Ranked(evaluation)
             if state == "preliminarily_scored" and evaluation.council_scored:
-                to_move.append(dossier_id)
+                to_move.append(StateRow(dossier_id, number, state))
             rows.append({"dossier_id": dossier_id, "criteria_set_id": evaluation.criteria_set,
                          "content_hash": evaluation.content_hash, "eligible": True, "total": evaluation.total,
                          "passed": evaluation.passed, "result_class": evaluation.class_id, "position": None,
                          "top": False, "tie_break": None,
                          "subtotals": {g: str(v) for g, v in evaluation.subtotals.items()},
-                         "criteria": _criteria_json(evaluation), "computed_at": now})
-        insert_rows(session, Result.__table__, rows)
+                         "criteria": _criteria_text(evaluation, prefixes), "computed_at": now})
+        insert_rows(session, Result.__table__, rows, json_text=("criteria",))
     places = {}
     by_group: dict[str, list[_Ranked]] = {}
     for dossier_id, _, group in listed:
@@ -174,20 +231,13 @@ def _compute_results(session: Session, actor: User, catalog: Catalog, round_: Ro
             "total": None if item is None else audit.decimal_text(item.total),
             "passed": bool(item and item.passed), "position": place.position if place else None,
             "top": bool(place and place.top), "eligible": item is not None}}))
-    moving = []
-    for chunk in range(0, len(to_move), CHUNK):
-        moving += session.scalars(select(Dossier).options(load_only(Dossier.id, Dossier.number, Dossier.state,
-                                                                    Dossier.version))
-                                  .where(Dossier.id.in_(to_move[chunk:chunk + CHUNK])))
-    apply_many(session, actor, moving, "council_scored", reason="results computed")
+    apply_many_rows(session, actor, to_move, "council_scored", reason="results computed")
     name = actor_name(actor)
     audit.record_many(session, name, "result.computed", logged)
     top = tuple(sorted(n for n, place in places.items() if place.top))
     passed = sum(item.passed for item in ranked.values())
     audit.record(session, name, "results.computed", "round", round_.id,
                  after={"dossiers": len(listed), "passed": passed, "top": list(top)})
-    for dossier in moving:
-        session.expire(dossier)
     return ComputedResults(len(listed), len(ranked), passed, top)
 
 
@@ -195,22 +245,59 @@ def _submitted_scores(session: Session, first_id: int, last_id: int,
                       members: dict[int, str]) -> dict[int, dict[str, dict[str, Decimal]]]:
     """Submitted scores of the dossiers whose ids lie in [first_id, last_id]: dossier → member → criterion.
 
-    Read without the ORM's row processing: a national round has close to a million scores."""
+    Read without the ORM's row processing: a national round has close to a million scores. The points come as
+    text and each distinct text is made a Decimal once (a round's points take a few dozen values)."""
     out: dict[int, dict[str, dict[str, Decimal]]] = {}
-    rows = session.execute(_SCORES, {"first": first_id, "last": last_id, "voting": True}).all()
+    connection = session.connection()
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if connection.dialect.name == "postgresql":
+        cursor.execute(_SCORES_PG, (first_id, last_id))
+    else:
+        cursor.execute(_SCORES, (first_id, last_id))
+    rows = cursor.fetchall()
+    cursor.close()
+    decimals = _Decimals()
+    last_dossier = last_member = -1
+    sheet: dict[str, Decimal] = {}
     for dossier_id, member_id, criterion_id, points in rows:
-        out.setdefault(dossier_id, {}).setdefault(members[member_id], {})[criterion_id] = (
-            points if isinstance(points, Decimal) else Decimal(points))
+        if member_id != last_member or dossier_id != last_dossier:  # a form's entries come together
+            last_dossier, last_member = dossier_id, member_id
+            sheets = out.get(dossier_id)
+            if sheets is None:
+                sheets = out[dossier_id] = {}
+            code = members[member_id]
+            sheet = sheets.get(code)  # type: ignore[assignment]
+            if sheet is None:
+                sheet = sheets[code] = {}
+        sheet[criterion_id] = decimals[points]
     return out
 
 
-# the scores that count (scoring._counted_entries): submitted forms of voting members without a declared conflict
-_SCORES = text("SELECT f.dossier_id, f.member_id, e.criterion_id, e.points FROM scoring_form f "
-               "JOIN scoring_entry e ON e.form_id = f.id "
-               "JOIN council_member m ON m.id = f.member_id "
-               "LEFT JOIN conflict c ON c.member_id = f.member_id AND c.dossier_id = f.dossier_id "
-               "WHERE f.dossier_id BETWEEN :first AND :last AND f.submitted_at IS NOT NULL "
-               "AND m.voting = :voting AND c.member_id IS NULL")
+class _Decimals(dict[Any, Decimal]):
+    """Stored points (text, or a Decimal) → the Decimal, made once per distinct text."""
+
+    def __missing__(self, text: Any) -> Decimal:
+        value = self[text] = text if isinstance(text, Decimal) else Decimal(text)
+        return value
+
+
+# the scores that count (scoring._counted_entries): submitted forms of voting members without a declared conflict;
+# run on the driver's own cursor (no per-row processing)
+_SCORES = ("SELECT f.dossier_id, f.member_id, e.criterion_id, e.points FROM scoring_form f "
+           "JOIN scoring_entry e ON e.form_id = f.id "
+           "JOIN council_member m ON m.id = f.member_id "
+           "LEFT JOIN conflict c ON c.member_id = f.member_id AND c.dossier_id = f.dossier_id "
+           "WHERE f.dossier_id BETWEEN ? AND ? AND f.submitted_at IS NOT NULL AND m.voting AND c.member_id IS NULL")
+# PostgreSQL: each form's entries through the entries' key (a lateral subquery kept apart by OFFSET 0). As a plain
+# join the planner scans every entry of every round once per batch of dossiers, the more so right after an import
+# (before the statistics catch up). The points as text: made Decimals once per distinct value (see _Decimals).
+_SCORES_PG = ("SELECT f.dossier_id, f.member_id, e.criterion_id, e.points::text FROM scoring_form f "
+              "JOIN council_member m ON m.id = f.member_id "
+              "CROSS JOIN LATERAL (SELECT criterion_id, points FROM scoring_entry "
+              "WHERE scoring_entry.form_id = f.id OFFSET 0) e "
+              "LEFT JOIN conflict c ON c.member_id = f.member_id AND c.dossier_id = f.dossier_id "
+              "WHERE f.dossier_id BETWEEN %s AND %s AND f.submitted_at IS NOT NULL AND m.voting "
+              "AND c.member_id IS NULL")
 
 
 def round_results(session: Session, round_: Round) -> list[tuple[Dossier, Result]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
-from spcncl_core.db.bulk import insert_rows, insert_rows_returning_ids, paused_gc
+from spcncl_core.db.bulk import insert_rows_returning_ids, insert_stream, paused_gc
 from spcncl_core.db.models import (
     Assignment,
     Conflict,
@@ -45,6 +45,10 @@ from spcncl_core.services.rounds import criteria_set_for, set_phase
 from spcncl_core.services.screening import criteria_set_of
 
 SCORABLE = ("preliminarily_scored", "council_scored")
+# points given as these are checked once per distinct value and criterion in an import (a Decimal by its text:
+# 7.5 and 7.50 are kept apart, as check_points keeps them)
+_PLAIN_NUMBERS = frozenset((int, float, str, Decimal))
+_UNSET = object()
 
 
 def add_member(session: Session, actor: User, round_: Round, code: str, name: str, agency: str | None = None,
@@ -494,55 +498,88 @@ def _import_scores(session: Session, actor: User, catalog: Catalog, round_: Roun
     form_set: dict[tuple[int, int], str] = {}
     seen: dict[tuple[int, int, str], int] = {}
     refused: set[tuple[int, int]] = set()
+    checked: dict[tuple[str, str, type, Any], Decimal] = {}
     problems = []
+    # a form's rows come one after another: what concerns the member and the dossier is worked out once per form
+    last_code: Any = _UNSET
+    last_number: Any = _UNSET
+    refusal: str | None = None
+    member: _MemberRow | None = None
+    dossier: _DossierRow | None = None
+    cset: Any = None
+    assigned: Any = ()
+    exists = False
+    key = (0, 0)
     for n, row in enumerate(rows, start=1):
-        where = f"row {n}"
         if not isinstance(row, tuple | list) or len(row) != 4:
-            problems.append(Problem(where, "must be (member code, dossier number, criterion, points)"))
+            problems.append(Problem(f"row {n}", "must be (member code, dossier number, criterion, points)"))
             continue
         member_code, number, criterion_id, value = row
-        member, dossier = members.get(member_code), dossier_rows.get(number)
-        if member is None or dossier is None:
-            problems.append(Problem(where, f"unknown {'member ' + str(member_code) if member is None else ''}"
-                                           f"{' and ' if member is None and dossier is None else ''}"
-                                           f"{'dossier ' + str(number) if dossier is None else ''}"))
+        if not (member_code == last_code and number == last_number):
+            last_code, last_number = member_code, number
+            member, dossier = members.get(member_code), dossier_rows.get(number)
+            refusal = None
+            if member is None or dossier is None:
+                refusal = (f"unknown {'member ' + str(member_code) if member is None else ''}"
+                           f"{' and ' if member is None and dossier is None else ''}"
+                           f"{'dossier ' + str(number) if dossier is None else ''}")
+            else:
+                cset = sets.get(dossier.product_group or "")
+                key = (member.id, dossier.id)
+                if cset is None or dossier.state not in SCORABLE:
+                    refusal = f"dossier {number} is {dossier.state}: not open for council scoring"
+                elif not member.voting:
+                    refusal = f"{member.name} ({member.code}) is a non-voting member and does not score"
+                elif key in conflicts:
+                    refusal = f"{member.name} declared a conflict with dossier {number}"
+                else:
+                    assigned = assignments.get((cset.id, member.id), ())
+                    exists = key in existing
+        if refusal is not None:
+            problems.append(Problem(f"row {n}", refusal))
             continue
-        cset = sets.get(dossier.product_group or "")
-        if cset is None or dossier.state not in SCORABLE:
-            problems.append(Problem(where, f"dossier {number} is {dossier.state}: not open for council scoring"))
+        assert member is not None and dossier is not None
+        if criterion_id not in assigned:
+            problems.append(Problem(f"row {n}", f"{member.name} is not assigned {criterion_id}"))
             continue
-        if not member.voting:
-            problems.append(Problem(where, f"{member.name} ({member.code}) is a non-voting member and does not score"))
-            continue
-        if (member.id, dossier.id) in conflicts:
-            problems.append(Problem(where, f"{member.name} declared a conflict with dossier {number}"))
-            continue
-        if criterion_id not in assignments.get((cset.id, member.id), ()):
-            problems.append(Problem(where, f"{member.name} is not assigned {criterion_id}"))
-            continue
-        if (member.id, dossier.id) in existing:
-            problems.append(Problem(where, f"{member.name} has a form for dossier {number} already"))
+        if exists:
+            problems.append(Problem(f"row {n}", f"{member.name} has a form for dossier {number} already"))
             continue
         first = seen.setdefault((member.id, dossier.id, criterion_id), n)
         if first != n:
-            problems.append(Problem(where, f"repeats row {first}: {member.code} scores {criterion_id} of dossier "
-                                           f"{number} once"))
+            problems.append(Problem(f"row {n}", f"repeats row {first}: {member.code} scores {criterion_id} of "
+                                                f"dossier {number} once"))
             continue
         try:
-            forms.setdefault((member.id, dossier.id), {})[criterion_id] = check_points(
-                value, maxima[(cset.id, criterion_id)], cset.score_step)
-            form_set[(member.id, dossier.id)] = cset.id
+            kind = type(value)
+            if kind in _PLAIN_NUMBERS:  # the same points for the same criterion are checked once
+                known = (cset.id, criterion_id, kind, str(value) if kind is Decimal else value)
+                points = checked.get(known)
+                if points is None:
+                    points = checked[known] = check_points(value, maxima[(cset.id, criterion_id)], cset.score_step)
+            else:
+                points = check_points(value, maxima[(cset.id, criterion_id)], cset.score_step)
+            sheet = forms.get(key)
+            if sheet is None:
+                sheet = forms[key] = {}
+                form_set[key] = cset.id
+            sheet[criterion_id] = points
         except (ValueError, TypeError, ArithmeticError) as exc:
-            problems.append(Problem(where, str(exc)))
-            refused.add((member.id, dossier.id))
-    for (member_id, dossier_id), points in forms.items():
-        if (member_id, dossier_id) in refused:
+            problems.append(Problem(f"row {n}", str(exc)))
+            refused.add(key)
+    in_order: dict[tuple[str, int], list[str]] = {}  # a member's assigned criteria of a set, in the set's order
+    for form_key, points in forms.items():
+        if form_key in refused:
             continue  # its refused rows are reported; "lacks" would only repeat them
-        set_id = form_set[(member_id, dossier_id)]
-        lacking = [c for c in order[set_id] if c in assignments.get((set_id, member_id), ()) and c not in points]
-        if lacking:
-            member = members_by_id[member_id]
-            problems.append(Problem(f"{member.code} {dossiers_by_id[dossier_id].number}",
+        member_id, dossier_id = form_key
+        set_id = form_set[form_key]
+        wanted = in_order.get((set_id, member_id))
+        if wanted is None:
+            wanted = in_order[(set_id, member_id)] = [c for c in order[set_id]
+                                                      if c in assignments.get((set_id, member_id), ())]
+        if len(points) < len(wanted):  # a form holds assigned criteria only (the rows above)
+            lacking = [c for c in wanted if c not in points]
+            problems.append(Problem(f"{members_by_id[member_id].code} {dossiers_by_id[dossier_id].number}",
                                     f"the form lacks {', '.join(lacking)}: a form is submitted with every criterion "
                                     "its member is assigned"))
     if problems:
@@ -550,19 +587,26 @@ def _import_scores(session: Session, actor: User, catalog: Catalog, round_: Roun
     if not forms:
         return 0
     now = utcnow()
+    name = actor_name(actor)
+    audit.audit_key()  # no key, no import: said before anything is written
+    logged: list[tuple[str, str, str | None, str | None]] = []
+
+    def entries() -> Iterator[list[Any]]:
+        # each form's audit entry is made while the database takes the entries before it (on PostgreSQL, COPY
+        # checks each entry's form on the other core meanwhile)
+        for form_id, ((member_id, dossier_id), points) in zip(form_ids, forms.items()):
+            member = members_by_id[member_id]
+            logged.append(("dossier", dossiers_by_id[dossier_id].number, None, audit.canonical({
+                "member": member.code, "points": {c: format(p, "f") for c, p in points.items()},
+                "submitted": True, "entered_by": name, "on_behalf_of": member.username or member.code})))
+            for criterion_id, value in points.items():
+                yield [form_id, criterion_id, value]
+
     # bulk writes: a round's forms arrive by the thousand from the Excel workbooks
     with checks.translated("importing scoring forms"):
         form_ids = insert_rows_returning_ids(session, ScoringForm.__table__, [
             {"member_id": m, "dossier_id": d} for m, d in forms], natural_key=("member_id", "dossier_id"),
             constants={"submitted_at": now, "version": 1})
-        insert_rows(session, ScoringEntry.__table__, [
-            {"form_id": form_id, "criterion_id": c, "points": p}
-            for form_id, points in zip(form_ids, forms.values()) for c, p in points.items()])
-    name = actor_name(actor)
-    audit.record_many(session, name, "form.submitted",
-                      (("dossier", dossiers_by_id[d].number, None,
-                        {"member": members_by_id[m].code, "points": {c: format(p, "f") for c, p in points.items()},
-                         "submitted": True, "entered_by": name,
-                         "on_behalf_of": members_by_id[m].username or members_by_id[m].code})
-                       for (m, d), points in forms.items()))
+        insert_stream(session, ScoringEntry.__table__, ("form_id", "criterion_id", "points"), entries())
+    audit.record_texts(session, name, "form.submitted", logged)
     return len(form_ids)
