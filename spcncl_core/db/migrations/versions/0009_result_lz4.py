@@ -1,8 +1,8 @@
 """results' criteria compressed with lz4 on PostgreSQL: a national round stores 20,000 criteria lists of about 4 KB,
 and the default pglz compression takes longer than parsing them (PostgreSQL built without lz4 keeps pglz)
 
-Revision ID: 0007p
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-23 17:20:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import op
 from sqlalchemy import text
 
-revision = "0007p"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"  # re-linked after the documents (0007) and trigram (0008) migrations
 branch_labels = None
 depends_on = None
 
