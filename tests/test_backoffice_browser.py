@@ -177,6 +177,13 @@ def test_secretariat_registers_and_screens_a_dossier(page: Any, serve: Any, sess
     page.click("#preliminary")
     assert page.locator("#state").inner_text() == "Đã chấm sơ bộ"
     shot(page, "dossier-page")
+    # found by looking at the page: long option lists in the inputs, kept on one line, squeezed the labels to a word
+    # a line (a table 4,600 px tall) and pushed the values over the evaluation beside it
+    inputs_box = page.locator("#inputs").bounding_box()
+    evaluation_box = page.locator("#evaluation").bounding_box()
+    assert inputs_box and evaluation_box and inputs_box["x"] + inputs_box["width"] <= evaluation_box["x"]
+    label = page.locator("#inputs tr td").first.bounding_box()
+    assert label and label["width"] > inputs_box["width"] / 4 and inputs_box["height"] < 2 * evaluation_box["height"]
     session.expire_all()
     assert session.scalar(select(Dossier.state).where(Dossier.number == "HN-2023-0500")) == "preliminarily_scored"
     page.goto(f"{base}/admin/dossiers/?search=co+khi+dong+anh")
