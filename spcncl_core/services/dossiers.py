@@ -14,8 +14,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from spcncl_core.catalog import Catalog
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.models import Dossier, Enterprise, Product, Round, User
-from spcncl_core.dossier import Dossier as EngineDossier
-from spcncl_core.engine.evaluate import evaluate
 from spcncl_core.errors import (
     DuplicateError,
     IllegalTransitionError,
@@ -26,7 +24,7 @@ from spcncl_core.errors import (
 )
 from spcncl_core.services import audit, checks
 from spcncl_core.services.policy import actor_name, require
-from spcncl_core.services.rounds import criteria_set_for
+from spcncl_core.services.rounds import check_figures, criteria_set_for
 
 # state → the states it may move to
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -264,9 +262,7 @@ def submit(session: Session, actor: User, catalog: Catalog, dossier: Dossier,
     round_ = dossier.round
     group = catalog.classify(round_.jurisdiction_id, round_.year, dossier.inputs)
     cset = criteria_set_for(session, catalog, round_, group)
-    engine_dossier = EngineDossier(round_.jurisdiction_id, round_.year, dossier.inputs, dossier.self_assessment,
-                                   dossier.number)
-    evaluate(cset, engine_dossier, known_inputs=catalog.known_inputs(round_.jurisdiction_id))  # raises DossierError
+    check_figures(catalog, round_, cset, dossier.number, dossier.inputs, dossier.self_assessment)  # DossierError
     dossier.product_group = group
     dossier.submitted_at = submitted_at or utcnow()
     dossier.state = "submitted"

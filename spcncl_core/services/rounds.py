@@ -3,6 +3,8 @@ scoring starts, and closing scoring."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -122,19 +124,24 @@ def choose_criteria_set(session: Session, actor: User, catalog: Catalog, round_:
     return choice
 
 
+def check_figures(catalog: Catalog, round_: Round, cset: CriteriaSet, number: str, inputs: dict[str, Any],
+                  self_assessment: dict[str, Any]) -> None:
+    """A dossier's figures checked against a set of its round, as a submission is (DossierError, every problem)."""
+    evaluate(cset, EngineDossier(round_.jurisdiction_id, round_.year, inputs, self_assessment, number),
+             known_inputs=catalog.known_inputs(round_.jurisdiction_id))
+
+
 def _check_submitted(session: Session, catalog: Catalog, round_: Round, product_group: str,
                      cset: CriteriaSet) -> None:
     """Submitted dossiers of the group were checked against the set in use: the new set must accept their figures
     too, or the switch is refused naming them (return them to draft and complete them first)."""
-    known = catalog.known_inputs(round_.jurisdiction_id)
     refused: list[str] = []
     for number, inputs, assessed in session.execute(
             select(Dossier.number, Dossier.inputs, Dossier.self_assessment).where(
                 Dossier.round_id == round_.id, Dossier.product_group == product_group,
                 Dossier.state == "submitted").order_by(Dossier.number)):
         try:
-            evaluate(cset, EngineDossier(round_.jurisdiction_id, round_.year, inputs or {}, assessed or {}, number),
-                     known_inputs=known)
+            check_figures(catalog, round_, cset, number, inputs or {}, assessed or {})
         except DossierError as exc:
             refused.append(f"{number} ({exc.problems[0]})")
     if refused:

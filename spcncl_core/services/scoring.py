@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from spcncl_core.catalog import Catalog
+from spcncl_core.criteria.model import CriteriaSet
 from spcncl_core.db.base import utcnow
 from spcncl_core.db.bulk import insert_rows_returning_ids, insert_stream, paused_gc
 from spcncl_core.db.models import (
@@ -101,11 +102,7 @@ def assign(session: Session, actor: User, catalog: Catalog, round_: Round, produ
     if member.round_id != round_.id:
         raise RecordError(f"{member.name} is not on the {round_.year} council")
     cset = criteria_set_for(session, catalog, round_, product_group)
-    known = [c.id for c in cset.criteria]
-    wanted = list(dict.fromkeys(criterion_ids))
-    for criterion_id in wanted:
-        if criterion_id not in known:
-            raise NotFoundError(f"{cset.id} has no criterion {criterion_id}{did_you_mean(str(criterion_id), known)}")
+    wanted = _known_criteria(cset, criterion_ids)
     added = []
     for criterion_id in wanted:
         if session.get(Assignment, (round_.id, cset.id, criterion_id, member.id)) is None:
@@ -120,6 +117,16 @@ def assign(session: Session, actor: User, catalog: Catalog, round_: Round, produ
     return added
 
 
+def _known_criteria(cset: CriteriaSet, criterion_ids: Iterable[str]) -> list[str]:
+    """The criteria named, once each, in the order given; NotFoundError for one the set does not have."""
+    known = [c.id for c in cset.criteria]
+    wanted = list(dict.fromkeys(criterion_ids))
+    for criterion_id in wanted:
+        if criterion_id not in known:
+            raise NotFoundError(f"{cset.id} has no criterion {criterion_id}{did_you_mean(str(criterion_id), known)}")
+    return wanted
+
+
 def unassign(session: Session, actor: User, catalog: Catalog, round_: Round, product_group: str,
              criterion_ids: Iterable[str], member: CouncilMember, reason: str) -> list[str]:
     """Take criteria of a product group's set away from a member, with a reason (one audit entry per assignment).
@@ -131,14 +138,11 @@ def unassign(session: Session, actor: User, catalog: Catalog, round_: Round, pro
         raise RecordError(f"{member.name} is not on the {round_.year} council")
     reason = checks.reason(reason, "the reason for taking criteria away") or ""
     cset = criteria_set_for(session, catalog, round_, product_group)
-    known = [c.id for c in cset.criteria]
-    wanted = list(dict.fromkeys(criterion_ids))
+    wanted = _known_criteria(cset, criterion_ids)
     if not wanted:
         raise RecordError("name at least one criterion to take away")
     found = []
     for criterion_id in wanted:
-        if criterion_id not in known:
-            raise NotFoundError(f"{cset.id} has no criterion {criterion_id}{did_you_mean(str(criterion_id), known)}")
         # locked before the check for points below: a member saving points meanwhile waits, or is refused after
         assignment = session.get(Assignment, (round_.id, cset.id, criterion_id, member.id), with_for_update=True)
         if assignment is None:
