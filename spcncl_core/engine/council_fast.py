@@ -83,7 +83,7 @@ def build_council_fast(cset: CriteriaSet, cs: CompiledSet, fast: Callable[..., A
               "        return Evaluation(set_id, set_hash, dossier_id, submitted_at, False, False, None, None, "
               "total_points, prereqs, (), {}, False, None, (), tree)"]
     for i, c in enumerate(criteria):
-        ns[f"M{i}"] = _Means(k, scale, den, digits, c[3])
+        ns[f"M{i}"] = _Means(scale, den, digits, c[3])
         ns[f"cid{i}"], ns[f"grp{i}"], ns[f"max{i}"] = c[0], c[1], c[2]
         lines += [f"    if a{i}:", f"        c{i}, n{i}, u{i}, r{i}, h{i} = M{i}[a{i}]"]
         if i not in manual:
@@ -259,9 +259,9 @@ class _Means(dict):  # type: ignore[type-arg]
     denominator, its whole units and remainder, the explanation heads for that many scorers by shown units):
     computed once for each accumulator a round meets."""
 
-    def __init__(self, k: int, scale: int, den: int, digits: int, max_shown: str) -> None:
+    def __init__(self, scale: int, den: int, digits: int, max_shown: str) -> None:
         super().__init__()
-        self.k, self.scale, self.den, self.digits, self.max_shown = k, scale, den, digits, max_shown
+        self.scale, self.den, self.digits, self.max_shown = scale, den, digits, max_shown
         self.heads: dict[int, _Heads] = {}
 
     def __missing__(self, acc: int) -> tuple[int, int, int, int, _Heads]:
